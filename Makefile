@@ -1,0 +1,45 @@
+# Every target creates .venv with Python 3.12 (the Lambda runtime) on first use.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: help venv lint test test-unit test-rdk demo clean
+
+help:
+	@echo "make demo   run the rule's Lambda handler against a local AWS emulator"
+	@echo "make test   lint, pytest, and rdk test-local"
+	@echo "make lint   ruff"
+
+$(PY):
+	@py312=$$(sh scripts/find-python312.sh) || exit 1; \
+	echo "creating $(VENV) with $$py312"; \
+	"$$py312" -m venv $(VENV)
+
+$(STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test-unit: $(STAMP)
+	$(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
+
+# rdk looks for rule folders in the directory it runs in.
+test-rdk: $(STAMP)
+	cd rules && ../$(VENV)/bin/rdk test-local --all
+
+test: lint test-unit test-rdk
+
+demo: $(STAMP)
+	$(VENV)/bin/rootkeys demo
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis reports

@@ -1,0 +1,28 @@
+"""Turn botocore failures into short, human-readable causes (never including credentials)."""
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+ACCESS_DENIED_CODES = frozenset(
+    {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnrecognizedClientException"}
+)
+
+
+def error_code(error: BaseException) -> str | None:
+    if isinstance(error, ClientError):
+        return str(error.response.get("Error", {}).get("Code") or "") or None
+    return None
+
+
+def describe_failure(error: BaseException, action: str) -> str:
+    """Say which API action failed and why, e.g. 'iam:GetAccountSummary denied (AccessDenied)'."""
+    if isinstance(error, ClientError):
+        code = error_code(error) or "Unknown"
+        if code in ACCESS_DENIED_CODES:
+            return f"{action} denied ({code}): grant the function's role {action}"
+        attempts = error.response.get("ResponseMetadata", {}).get("RetryAttempts")
+        retried = f" after {attempts} retries" if attempts else ""
+        message = str(error.response.get("Error", {}).get("Message") or "")[:120]
+        return f"{action} failed{retried}: {code}" + (f" ({message})" if message else "")
+    if isinstance(error, BotoCoreError):
+        return f"{action} failed: {type(error).__name__}: {str(error)[:160]}"
+    return f"{action} failed: {type(error).__name__}"

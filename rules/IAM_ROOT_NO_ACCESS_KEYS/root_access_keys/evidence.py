@@ -1,0 +1,29 @@
+"""What the rule knows about the credential report when it decides."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from .credential_report import RootCredentials
+
+
+@dataclass(frozen=True)
+class ReportNotRead:
+    """The live summary was enough (fast path)."""
+
+
+@dataclass(frozen=True)
+class ReportRead:
+    """A credential report was read. root is None when it has no <root_account> row."""
+
+    root: RootCredentials | None
+    generated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ReportUnavailable:
+    """The report could not be had; reason says why in a few words for the annotation."""
+
+    reason: str
+
+
+ReportEvidence = ReportNotRead | ReportRead | ReportUnavailable

@@ -1,0 +1,72 @@
+"""The rdklib ConfigRule: parameters in, one AWS::::Account evaluation out."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from rdklib import ComplianceType, ConfigRule, Evaluation
+
+from .clients import AwsClients
+from .config_event import parse_scheduled_event
+from .decision import Verdict, decide, needs_credential_report
+from .evidence import ReportEvidence, ReportNotRead
+from .iam_evidence import CredentialReportReader, read_account_summary
+from .parameters import RuleParameters, parse_rule_parameters
+from .spec import RESOURCE_TYPE
+
+
+class AccountEvaluation(Evaluation):
+    """An rdklib Evaluation that keeps the verdict it came from (for logs and findings)."""
+
+    def __init__(self, verdict: Verdict, account_id: str) -> None:
+        super().__init__(
+            getattr(ComplianceType, verdict.compliance.value),
+            resourceId=account_id,
+            resourceType=RESOURCE_TYPE,
+            annotation=verdict.annotation,
+        )
+        self.verdict = verdict
+
+
+class RootAccessKeysRule(ConfigRule):
+    # One resource (the account) is re-evaluated every run: nothing old to clean up, so no
+    # extra config:GetComplianceDetailsByConfigRule call.
+    delete_old_evaluations_on_scheduled_notification = False
+
+    def evaluate_parameters(self, rule_parameters: Mapping[str, object]) -> RuleParameters:  # type: ignore[override]
+        return parse_rule_parameters(rule_parameters)
+
+    def evaluate_periodic(  # type: ignore[override]
+        self, event: Mapping[str, Any], client_factory: AwsClients, valid_rule_parameters: RuleParameters
+    ) -> list[Evaluation]:
+        scheduled = parse_scheduled_event(event)
+        iam = client_factory.build_client("iam")
+        summary = read_account_summary(iam)
+        report: ReportEvidence = ReportNotRead()
+        if needs_credential_report(summary, valid_rule_parameters):
+            reader = CredentialReportReader(
+                iam,
+                remaining_seconds=client_factory.remaining_seconds,
+                expected_root_arn=f"arn:{scheduled.partition}:iam::{scheduled.account_id}:root",
+            )
+            report = reader.read(summary, valid_rule_parameters)
+        verdict = decide(summary, report, valid_rule_parameters)
+        return [AccountEvaluation(verdict, scheduled.account_id)]
+
+    def get_execution_role_arn(self, event: Mapping[str, Any]) -> str | None:  # type: ignore[override]
+        """The role to assume in the evaluated account, or None to use the function's own role."""
+        scheduled = parse_scheduled_event(event)
+        parameters = parse_rule_parameters(scheduled.rule_parameters)
+        if not parameters.assume_role_mode:
+            return None
+        if parameters.execution_role_name:
+            return (
+                f"arn:{scheduled.partition}:iam::{scheduled.account_id}:role/{parameters.execution_role_name}"
+            )
+        return scheduled.execution_role_arn
+
+    def get_assume_role_region(self, event: Mapping[str, Any]) -> str | None:  # type: ignore[override]
+        scheduled = parse_scheduled_event(event)
+        return parse_rule_parameters(scheduled.rule_parameters).execution_role_region or scheduled.rule_region
+
+    def get_assume_role_mode(self, event: Mapping[str, Any]) -> bool:  # type: ignore[override]
+        return self.get_execution_role_arn(event) is not None
