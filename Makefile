@@ -41,5 +41,11 @@ test: lint test-unit test-rdk
 demo: $(STAMP)
 	$(VENV)/bin/rootkeys demo
 
+# --- remediation runbooks (issue 3) ---
+
+# --- packaging and deployment (issue 4) ---
+
+# --- benchmarks (issue 6) ---
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis reports
