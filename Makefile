@@ -42,6 +42,14 @@ demo: $(STAMP)
 	$(VENV)/bin/rootkeys demo
 
 # --- remediation runbooks (issue 3) ---
+# remediation/*.yaml is the only source; rdk reads the committed JSON copies in
+# remediation/generated/, which this validates and regenerates (tests fail when they drift).
+.PHONY: runbooks runbooks-check
+runbooks: $(STAMP)
+	$(PY) scripts/build_runbooks.py
+
+runbooks-check: $(STAMP)
+	$(PY) scripts/build_runbooks.py --check
 
 # --- packaging and deployment (issue 4) ---
 

@@ -13,6 +13,7 @@ if str(RULE_DIR) not in sys.path:
     sys.path.insert(0, str(RULE_DIR))  # the Lambda's import root: IAM_ROOT_NO_ACCESS_KEYS.py
 
 from root_access_keys.clients import clear_client_cache  # noqa: E402
+
 from rootkeys.emulator import RootUserModel  # noqa: E402
 
 ACCOUNT_ID = "123456789012"
@@ -93,3 +94,93 @@ def handler() -> Callable[[dict[str, Any], object], list[dict[str, Any]]]:
     import IAM_ROOT_NO_ACCESS_KEYS
 
     return IAM_ROOT_NO_ACCESS_KEYS.lambda_handler
+
+
+# --- Credential report builders (real IAM column names; rows are dicts, so columns can be reordered) ---
+
+REPORT_COLUMNS = (
+    "user",
+    "arn",
+    "user_creation_time",
+    "password_enabled",
+    "password_last_used",
+    "password_last_changed",
+    "password_next_rotation",
+    "mfa_active",
+    "access_key_1_active",
+    "access_key_1_last_rotated",
+    "access_key_1_last_used_date",
+    "access_key_1_last_used_region",
+    "access_key_1_last_used_service",
+    "access_key_2_active",
+    "access_key_2_last_rotated",
+    "access_key_2_last_used_date",
+    "access_key_2_last_used_region",
+    "access_key_2_last_used_service",
+    "cert_1_active",
+    "cert_1_last_rotated",
+    "cert_2_active",
+    "cert_2_last_rotated",
+)
+
+
+def report_key(
+    active: str = "true",
+    rotated: str = "2024-03-01T09:30:00+00:00",
+    used: str = "N/A",
+    region: str = "N/A",
+    service: str = "N/A",
+) -> tuple[str, str, str, str, str]:
+    """The five access_key_N_* values of one key slot, as IAM writes them."""
+    return (active, rotated, used, region, service)
+
+
+NO_KEY = ("false", "N/A", "N/A", "N/A", "N/A")
+
+
+def root_report_row(
+    account_id: str = ACCOUNT_ID,
+    partition: str = "aws",
+    keys: tuple[tuple[str, str, str, str, str], ...] = (),
+    certs: tuple[tuple[str, str], ...] = (),
+    user: str = "<root_account>",
+) -> dict[str, str]:
+    """A credential report row for the root user (password_enabled is always not_supported)."""
+    row = {
+        "user": user,
+        "arn": f"arn:{partition}:iam::{account_id}:root",
+        "user_creation_time": "2019-05-02T12:00:00+00:00",
+        "password_enabled": "not_supported",
+        "password_last_used": "2026-10-01T08:15:00+00:00",
+        "password_last_changed": "not_supported",
+        "password_next_rotation": "not_supported",
+        "mfa_active": "true",
+    }
+    slots = [*keys, NO_KEY, NO_KEY][:2]
+    for slot, values in enumerate(slots, start=1):
+        for name, value in zip(
+            ("active", "last_rotated", "last_used_date", "last_used_region", "last_used_service"),
+            values,
+            strict=True,
+        ):
+            row[f"access_key_{slot}_{name}"] = value
+    cert_slots = [*certs, ("false", "N/A"), ("false", "N/A")][:2]
+    for slot, (active, rotated) in enumerate(cert_slots, start=1):
+        row[f"cert_{slot}_active"] = active
+        row[f"cert_{slot}_last_rotated"] = rotated
+    return row
+
+
+def user_report_row(name: str = "deploy-bot", account_id: str = ACCOUNT_ID) -> dict[str, str]:
+    """An ordinary IAM user's row with an active key (never the root user's)."""
+    row = root_report_row(account_id, keys=(report_key(used="2026-11-20T10:00:00+00:00"),), user=name)
+    row["arn"] = f"arn:aws:iam::{account_id}:user/{name}"
+    row["password_enabled"] = "false"
+    return row
+
+
+def report_csv(rows: list[dict[str, str]], columns: tuple[str, ...] = REPORT_COLUMNS) -> bytes:
+    """CSV bytes as GetCredentialReport returns them (header first, LF line ends)."""
+    lines = [",".join(columns)]
+    lines += [",".join(row.get(column, "N/A") for column in columns) for row in rows]
+    return ("\n".join(lines) + "\n").encode()

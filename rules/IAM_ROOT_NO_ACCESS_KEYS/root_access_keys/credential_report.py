@@ -122,7 +122,8 @@ def _certificate(row: dict[str, str], slot: int) -> CertificateState | None:
 
 def _decode(content: bytes | str) -> str:
     if isinstance(content, str):
-        return content
+        # Text read from a downloaded file may still carry the UTF-8 byte order mark.
+        return content.removeprefix("\ufeff")
     if not isinstance(content, bytes | bytearray):
         raise CredentialReportError(f"Credential report content must be bytes, got {type(content).__name__}")
     if len(content) > MAX_REPORT_BYTES:

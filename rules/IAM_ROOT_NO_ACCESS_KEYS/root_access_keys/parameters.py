@@ -15,6 +15,7 @@ class RuleParameters:
     assume_role_mode: bool = False
     execution_role_name: str | None = None
     execution_role_region: str | None = None
+    security_hub_findings: bool = False
 
 
 def _check_value(spec: ParameterSpec, value: object) -> str | None:
@@ -33,7 +34,9 @@ def _check_value(spec: ParameterSpec, value: object) -> str | None:
     stripped = value.strip()
     if not stripped:
         return None  # an optional text parameter left blank in the console means "not set"
-    if spec.pattern is not None and not re.fullmatch(spec.pattern, stripped):
+    # ASCII: IAM names and region codes allow only ASCII letters and digits, while Python's
+    # \w and \d would also match other scripts' letters and digits.
+    if spec.pattern is not None and not re.fullmatch(spec.pattern, stripped, flags=re.ASCII):
         raise InvalidRuleParameterError(
             f"Rule parameter {spec.name} is not valid: {_shorten(value)!r} does not match {spec.pattern}"
         )
@@ -62,4 +65,5 @@ def parse_rule_parameters(raw: Mapping[str, object]) -> RuleParameters:
         assume_role_mode=assume_role == "true" or (assume_role is None and role_name is not None),
         execution_role_name=role_name,
         execution_role_region=values.get("ExecutionRoleRegion"),
+        security_hub_findings=values.get("SecurityHubFindings") == "true",
     )

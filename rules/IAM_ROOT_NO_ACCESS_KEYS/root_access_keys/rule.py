@@ -17,7 +17,7 @@ from .spec import RESOURCE_TYPE
 class AccountEvaluation(Evaluation):
     """An rdklib Evaluation that keeps the verdict it came from (for logs and findings)."""
 
-    def __init__(self, verdict: Verdict, account_id: str) -> None:
+    def __init__(self, verdict: Verdict, account_id: str, report: ReportEvidence | None = None) -> None:
         super().__init__(
             getattr(ComplianceType, verdict.compliance.value),
             resourceId=account_id,
@@ -25,6 +25,7 @@ class AccountEvaluation(Evaluation):
             annotation=verdict.annotation,
         )
         self.verdict = verdict
+        self.report = report  # the credential report evidence behind the verdict (finding timestamps)
 
 
 class RootAccessKeysRule(ConfigRule):
@@ -50,7 +51,7 @@ class RootAccessKeysRule(ConfigRule):
             )
             report = reader.read(summary, valid_rule_parameters)
         verdict = decide(summary, report, valid_rule_parameters)
-        return [AccountEvaluation(verdict, scheduled.account_id)]
+        return [AccountEvaluation(verdict, scheduled.account_id, report)]
 
     def get_execution_role_arn(self, event: Mapping[str, Any]) -> str | None:  # type: ignore[override]
         """The role to assume in the evaluated account, or None to use the function's own role."""

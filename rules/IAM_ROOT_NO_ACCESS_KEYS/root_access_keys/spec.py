@@ -76,6 +76,16 @@ PARAMETERS: tuple[ParameterSpec, ...] = (
         pattern=r"^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$",
         in_input_parameters=False,
     ),
+    ParameterSpec(
+        name="SecurityHubFindings",
+        description=(
+            '"true" also upserts one Security Hub finding per account (BatchImportFindings, '
+            "default product) after the evaluation is recorded; its failure never affects the "
+            'evaluation. Needs securityhub:BatchImportFindings. Default "false".'
+        ),
+        default="false",
+        allowed=BOOLEAN_VALUES,
+    ),
 )
 
 PARAMETERS_BY_NAME = {spec.name: spec for spec in PARAMETERS}

@@ -1,0 +1,115 @@
+"""One cold evaluation in a fresh interpreter; prints its timings as one JSON line.
+
+Usage: python bench/cold_probe.py handler|baseline ACCOUNT_ID
+  handler:  import the Lambda handler from the rule folder and evaluate once (as Lambda would)
+  baseline: import boto3 and make the same two calls with plain boto3
+The AWS endpoint, region and credentials come from the environment (bench/run.py sets them).
+Imports are kept inside the timed section so that each mode pays only for what it uses.
+"""
+
+import time
+
+STARTED = time.perf_counter()
+
+import json  # noqa: E402
+import logging  # noqa: E402
+import os  # noqa: E402
+import resource  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+RULE_DIR = Path(__file__).resolve().parent.parent / "rules" / "IAM_ROOT_NO_ACCESS_KEYS"
+NOTIFICATION_TIME = "2026-11-28T10:00:00.000Z"
+
+
+class FakeContext:
+    """The two attributes of the Lambda context object the rule reads."""
+
+    def __init__(self, account_id: str) -> None:
+        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:{account_id}:function:rootkeys"
+        self._deadline = time.monotonic() + 60
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int((self._deadline - time.monotonic()) * 1000)
+
+
+def config_event(account_id: str, rule_parameters: dict[str, str] | None = None) -> dict[str, object]:
+    invoking = {
+        "awsAccountId": account_id,
+        "notificationCreationTime": NOTIFICATION_TIME,
+        "messageType": "ScheduledNotification",
+        "recordVersion": "1.0",
+    }
+    return {
+        "invokingEvent": json.dumps(invoking),
+        "ruleParameters": json.dumps(rule_parameters or {}),
+        "resultToken": "TESTMODE",
+        "eventLeftScope": False,
+        "executionRoleArn": f"arn:aws:iam::{account_id}:role/config-role",
+        "configRuleArn": f"arn:aws:config:us-east-1:{account_id}:config-rule/config-rule-bench",
+        "configRuleName": "IAM_ROOT_NO_ACCESS_KEYS",
+        "configRuleId": "config-rule-bench",
+        "accountId": account_id,
+        "version": "1.0",
+    }
+
+
+def plain_evaluation(account_id: str, compliance: str) -> dict[str, str]:
+    return {
+        "ComplianceResourceType": "AWS::::Account",
+        "ComplianceResourceId": account_id,
+        "ComplianceType": compliance,
+        "Annotation": "baseline",
+        "OrderingTimestamp": NOTIFICATION_TIME,
+    }
+
+
+def _lambda_like_logging() -> None:
+    """Lambda's runtime attaches a handler to the root logger; write to /dev/null instead of stdout."""
+    handler = logging.StreamHandler(open(os.devnull, "w"))  # noqa: SIM115 - lives as long as the process
+    logging.getLogger().addHandler(handler)
+
+
+def run_handler(account_id: str) -> tuple[str, float]:
+    sys.path.insert(0, str(RULE_DIR))
+    import IAM_ROOT_NO_ACCESS_KEYS  # type: ignore[import-not-found]
+
+    imported = time.perf_counter()
+    [evaluation] = IAM_ROOT_NO_ACCESS_KEYS.lambda_handler(config_event(account_id), FakeContext(account_id))
+    return evaluation["ComplianceType"], imported
+
+
+def run_baseline(account_id: str) -> tuple[str, float]:
+    import boto3
+
+    imported = time.perf_counter()
+    summary = boto3.client("iam").get_account_summary()["SummaryMap"]
+    compliance = "NON_COMPLIANT" if summary["AccountAccessKeysPresent"] else "COMPLIANT"
+    boto3.client("config").put_evaluations(
+        Evaluations=[plain_evaluation(account_id, compliance)], ResultToken="TESTMODE", TestMode=True
+    )
+    return compliance, imported
+
+
+def main() -> None:
+    mode, account_id = sys.argv[1], sys.argv[2]
+    _lambda_like_logging()
+    compliance, imported = (run_handler if mode == "handler" else run_baseline)(account_id)
+    finished = time.perf_counter()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(
+        json.dumps(
+            {
+                "mode": mode,
+                "compliance": compliance,
+                "import_s": imported - STARTED,
+                "total_s": finished - STARTED,
+                "cpu_s": usage.ru_utime + usage.ru_stime,
+                "max_rss_kb": usage.ru_maxrss,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

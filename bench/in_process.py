@@ -1,0 +1,165 @@
+"""Measurements that run the handler inside the benchmark process: API calls and warm invocations.
+
+The moto server runs in a child process, so this process's CPU time is the client's alone.
+"""
+
+import logging
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .aws_env import reset_moto
+from .cold_probe import FakeContext, config_event, plain_evaluation
+from .moto_host import LoggedRequest, MotoHost
+from .scenarios import OWN_ACCOUNT, api_call_scenarios
+from .stats import median
+
+RULE_DIR = Path(__file__).resolve().parent.parent / "rules" / "IAM_ROOT_NO_ACCESS_KEYS"
+Handler = Callable[[dict[str, Any], object], list[dict[str, Any]]]
+
+
+def load_handler() -> Handler:
+    if str(RULE_DIR) not in sys.path:
+        sys.path.insert(0, str(RULE_DIR))
+    # Lambda's runtime gives the root logger a handler; log lines are formatted, then discarded.
+    root = logging.getLogger()
+    if not root.handlers:
+        root.addHandler(logging.StreamHandler(open(os.devnull, "w")))  # noqa: SIM115 - process lifetime
+    import IAM_ROOT_NO_ACCESS_KEYS  # type: ignore[import-not-found]
+
+    return IAM_ROOT_NO_ACCESS_KEYS.lambda_handler
+
+
+class PlainTwoCalls:
+    """The baseline: what any rule must do at least, written with plain boto3 and nothing else."""
+
+    def __init__(self) -> None:
+        import boto3
+
+        self.iam = boto3.client("iam")
+        self.config = boto3.client("config")
+
+    def __call__(self, account_id: str) -> str:
+        summary = self.iam.get_account_summary()["SummaryMap"]
+        compliance = "NON_COMPLIANT" if summary["AccountAccessKeysPresent"] else "COMPLIANT"
+        self.config.put_evaluations(
+            Evaluations=[plain_evaluation(account_id, compliance)], ResultToken="TESTMODE", TestMode=True
+        )
+        return compliance
+
+
+def action_names(entries: list[LoggedRequest]) -> list[str]:
+    return [f"{entry.service}:{entry.action}" for entry in entries]
+
+
+@dataclass(frozen=True)
+class ApiCallResult:
+    scenario: str
+    calls: float
+    actions: list[str]
+    verdict_ok: bool
+
+
+def api_calls(host: MotoHost, handler: Handler, repeats: int) -> tuple[int, list[ApiCallResult]]:
+    """Requests per evaluation as the server counted them, per scenario; and the baseline's count."""
+    reset_moto(host.endpoint)
+    host.set_states({OWN_ACCOUNT: api_call_scenarios()[0].state})
+    host.drain()
+    PlainTwoCalls()(OWN_ACCOUNT)
+    baseline = len(host.drain())
+    results = []
+    for scenario in api_call_scenarios():
+        counts, actions, correct = [], [], True
+        for _ in range(repeats):
+            reset_moto(host.endpoint)
+            host.set_states({OWN_ACCOUNT: scenario.state})
+            if scenario.report_exists:
+                import boto3
+
+                boto3.client("iam").generate_credential_report()
+            host.drain()
+            [evaluation] = handler(config_event(OWN_ACCOUNT), FakeContext(OWN_ACCOUNT))
+            entries = host.drain()
+            counts.append(len(entries))
+            actions = action_names(entries)
+            correct = correct and evaluation["ComplianceType"] == scenario.expected
+        results.append(ApiCallResult(scenario.name, median(counts), actions, correct))
+    return baseline, results
+
+
+@dataclass(frozen=True)
+class WarmResult:
+    rule_wall_ms: float
+    baseline_wall_ms: float
+    rule_cpu_ms: float
+    baseline_cpu_ms: float
+    requests_per_invocation: float
+    cached_clients: int
+    invocations: int
+
+
+def _timed(action: Callable[[], object], count: int) -> tuple[float, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    for _ in range(count):
+        action()
+    return (
+        (time.perf_counter() - wall) * 1000 / count,
+        (time.process_time() - cpu) * 1000 / count,
+    )
+
+
+def warm(host: MotoHost, handler: Handler, repeats: int, per_repeat: int) -> WarmResult:
+    """Per-invocation time of the warm handler against the warm plain-boto3 baseline, interleaved."""
+    from root_access_keys import clients
+
+    reset_moto(host.endpoint)
+    host.set_states({OWN_ACCOUNT: api_call_scenarios()[0].state})
+    event, context = config_event(OWN_ACCOUNT), FakeContext(OWN_ACCOUNT)
+    baseline = PlainTwoCalls()
+
+    def rule_once() -> None:
+        [evaluation] = handler(event, context)
+        if evaluation["ComplianceType"] != "COMPLIANT":
+            raise AssertionError(f"warm run gave {evaluation['ComplianceType']}")
+
+    def baseline_once() -> None:
+        baseline(OWN_ACCOUNT)
+
+    for _ in range(5):
+        rule_once()
+        baseline_once()
+    host.drain()
+    rule_wall, rule_cpu, base_wall, base_cpu, requests = [], [], [], [], []
+    for repeat in range(repeats):
+        order = [("rule", rule_once), ("baseline", baseline_once)]
+        if repeat % 2:
+            order.reverse()
+        for name, action in order:
+            host.drain()
+            wall, cpu = _timed(action, per_repeat)
+            served = len(host.drain())
+            if name == "rule":
+                rule_wall.append(wall)
+                rule_cpu.append(cpu)
+                requests.append(served / per_repeat)
+            else:
+                base_wall.append(wall)
+                base_cpu.append(cpu)
+    return WarmResult(
+        rule_wall_ms=median(rule_wall),
+        baseline_wall_ms=median(base_wall),
+        rule_cpu_ms=median(rule_cpu),
+        baseline_cpu_ms=median(base_cpu),
+        requests_per_invocation=median(requests),
+        cached_clients=len(clients._own_role_clients),  # noqa: SLF001 - reuse is what is measured
+        invocations=repeats * per_repeat,
+    )
+
+
+def count_actions(entries: list[LoggedRequest]) -> Counter[str]:
+    return Counter(action_names(entries))

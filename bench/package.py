@@ -1,0 +1,60 @@
+"""Size of the deployable zip: `make package`'s build/IAM_ROOT_NO_ACCESS_KEYS.zip, and the minimal content."""
+
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RULE_DIR = ROOT / "rules" / "IAM_ROOT_NO_ACCESS_KEYS"
+LAMBDA_ZIP_LIMIT = 50 * 1024 * 1024  # direct upload of a zipped deployment package
+
+
+@dataclass(frozen=True)
+class PackageSize:
+    path: str
+    size: int
+    files: int
+    source: str  # "make package" or "built by bench"
+
+
+def _wanted(path: Path) -> bool:
+    return (
+        path.is_file()
+        and "__pycache__" not in path.parts
+        and not path.name.endswith("_test.py")
+        and "tests" not in path.parts
+        and path.suffix != ".pyc"
+    )
+
+
+def _build(target: Path) -> None:
+    import rdklib
+
+    rdklib_dir = Path(rdklib.__file__).resolve().parent
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for path in sorted(RULE_DIR.rglob("*")):
+            if _wanted(path):
+                archive.write(path, path.relative_to(RULE_DIR).as_posix())
+        for path in sorted(rdklib_dir.rglob("*")):
+            if _wanted(path):
+                archive.write(path, path.relative_to(rdklib_dir.parent).as_posix())
+
+
+def _measure(path: Path, label: str, source: str) -> PackageSize:
+    with zipfile.ZipFile(path) as archive:
+        files = len(archive.namelist())
+    return PackageSize(label, path.stat().st_size, files, source)
+
+
+def package_sizes() -> tuple[PackageSize | None, PackageSize]:
+    """(`make package`'s rule zip if it exists, the minimal content: rule folder without tests + rdklib)."""
+    built = ROOT / "build" / "IAM_ROOT_NO_ACCESS_KEYS.zip"
+    packaged = (
+        _measure(built, "build/IAM_ROOT_NO_ACCESS_KEYS.zip", "make package") if built.exists() else None
+    )
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "minimal.zip"
+        _build(path)
+        minimal = _measure(path, "rule folder without tests + rdklib", "built by bench")
+    return packaged, minimal

@@ -1,0 +1,192 @@
+"""`rootkeys`: audit the account root user for access keys, live or from exported evidence.
+
+Exit codes: 0 COMPLIANT, 1 NON_COMPLIANT, 2 could not decide (reason on stderr).
+"""
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from root_access_keys.decision import Compliance
+from root_access_keys.errors import RuleError
+from root_access_keys.parameters import RuleParameters, parse_rule_parameters
+
+from .audit import AuditError, AuditResult, audit_files, audit_live
+from .evidence_files import EvidenceFileError
+
+EXIT_COMPLIANT = 0
+EXIT_NON_COMPLIANT = 1
+EXIT_UNDECIDED = 2
+DEFAULT_TIMEOUT_SECONDS = 60.0
+MAX_TIMEOUT_SECONDS = 3600.0
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= value <= MAX_TIMEOUT_SECONDS:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 3600 seconds, got {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rootkeys",
+        description="Check that the AWS account root user has no access keys (CIS AWS 1.4, IAM.4).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    audit = commands.add_parser(
+        "audit",
+        help="evaluate an account, live or from exported evidence files",
+        description=(
+            "Evaluate the account of the current AWS credentials with the rule's decision code "
+            "(calls sts:GetCallerIdentity, iam:GetAccountSummary and, only when a key exists, "
+            "iam:GetCredentialReport / iam:GenerateCredentialReport). With --credential-report "
+            "and/or --account-summary, decide from exported files instead and make no AWS call. "
+            "Exit 0 COMPLIANT, 1 NON_COMPLIANT, 2 could not decide."
+        ),
+    )
+    audit.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    audit.add_argument(
+        "--ignore-inactive-keys",
+        action="store_true",
+        help="accept root keys that are all inactive (rule parameter IgnoreInactiveKeys)",
+    )
+    audit.add_argument(
+        "--include-signing-certificates",
+        action="store_true",
+        help="also fail on root X.509 signing certificates (IncludeSigningCertificates)",
+    )
+    evidence = audit.add_argument_group("exported evidence (no AWS calls)")
+    evidence.add_argument(
+        "--credential-report",
+        type=Path,
+        metavar="FILE",
+        help="credential report CSV from the IAM console (or `aws iam get-credential-report` JSON)",
+    )
+    evidence.add_argument(
+        "--account-summary",
+        type=Path,
+        metavar="FILE",
+        help="JSON printed by `aws iam get-account-summary` (or its bare SummaryMap)",
+    )
+    live = audit.add_argument_group("live audit")
+    live.add_argument("--profile", help="AWS profile (default: the standard boto3 configuration)")
+    live.add_argument("--region", help="region for the STS and IAM endpoints")
+    live.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=DEFAULT_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help=f"how long to wait for a credential report to generate (default {DEFAULT_TIMEOUT_SECONDS:g})",
+    )
+    audit.set_defaults(handler=_run_audit)
+
+    demo = commands.add_parser(
+        "demo",
+        help="run the rule's Lambda handler against a local AWS emulator",
+        description=(
+            "Start a local AWS emulator (moto) on 127.0.0.1, invoke the rule's real lambda_handler "
+            "with Config-shaped events for a set of named root-user scenarios, and print what AWS "
+            "Config would record. Exit 0 when every scenario gives its expected outcome."
+        ),
+    )
+    demo.add_argument("--verbose", action="store_true", help="also print each invocation's log line")
+    demo.add_argument(
+        "--scenario",
+        action="append",
+        metavar="NAME",
+        help="run only this scenario (repeatable); see --list",
+    )
+    demo.add_argument("--list", action="store_true", help="list the scenarios and exit")
+    demo.set_defaults(handler=_run_demo)
+    return parser
+
+
+def _parameters(args: argparse.Namespace) -> RuleParameters:
+    # The same validation path as the rule parameters AWS Config passes.
+    return parse_rule_parameters(
+        {
+            "IgnoreInactiveKeys": "true" if args.ignore_inactive_keys else "false",
+            "IncludeSigningCertificates": "true" if args.include_signing_certificates else "false",
+        }
+    )
+
+
+def _result_json(result: AuditResult, parameters: RuleParameters) -> dict[str, Any]:
+    verdict = result.verdict
+    return {
+        "compliance": verdict.compliance.value,
+        "annotation": verdict.annotation,
+        "account": result.account_id,
+        "partition": result.partition,
+        "active_keys": verdict.active_keys,
+        "inactive_keys": verdict.inactive_keys,
+        "signing_certificates": verdict.signing_certificates,
+        "report_state": verdict.report_state.value,
+        "report_generated_at": result.report_generated_at.isoformat() if result.report_generated_at else None,
+        "evidence_source": result.evidence_source,
+        "evidence_files": result.evidence_files or None,
+        "api_calls": list(result.api_calls) if result.evidence_source == "live" else None,
+        "parameters": {
+            "IgnoreInactiveKeys": str(parameters.ignore_inactive_keys).lower(),
+            "IncludeSigningCertificates": str(parameters.include_signing_certificates).lower(),
+        },
+    }
+
+
+def _print_text(result: AuditResult) -> None:
+    verdict = result.verdict
+    print(f"{verdict.compliance.value}  account {result.account_id or 'unknown'}")
+    print(verdict.annotation)
+    if result.evidence_source == "live":
+        source = "live API calls " + ", ".join(result.api_calls)
+    else:
+        source = "files " + ", ".join(f"{kind}={path}" for kind, path in result.evidence_files.items())
+    print(f"evidence: {source}; credential report: {verdict.report_state.value}")
+
+
+def _run_audit(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from_files = args.credential_report is not None or args.account_summary is not None
+    if from_files and (args.profile or args.region):
+        parser.error("--profile/--region apply to a live audit, not to evidence files")
+    parameters = _parameters(args)
+    try:
+        if from_files:
+            result = audit_files(
+                parameters, credential_report=args.credential_report, account_summary=args.account_summary
+            )
+        else:
+            result = audit_live(parameters, profile=args.profile, region=args.region, timeout=args.timeout)
+    except (AuditError, EvidenceFileError, RuleError) as error:
+        print(f"rootkeys: could not decide: {error}", file=sys.stderr)
+        if args.json:
+            print(json.dumps({"compliance": None, "annotation": None, "error": str(error)}))
+        return EXIT_UNDECIDED
+    if args.json:
+        print(json.dumps(_result_json(result, parameters), indent=2))
+    else:
+        _print_text(result)
+    return EXIT_COMPLIANT if result.verdict.compliance is Compliance.COMPLIANT else EXIT_NON_COMPLIANT
+
+
+def _run_demo(args: argparse.Namespace, _parser: argparse.ArgumentParser) -> int:
+    from . import demo  # noqa: PLC0415 - moto loads only when the demo runs
+
+    return demo.run(scenario_names=args.scenario, verbose=args.verbose, list_only=args.list)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return int(args.handler(args, parser))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
