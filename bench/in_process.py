@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
+
 from .aws_env import reset_moto
 from .cold_probe import FakeContext, config_event, plain_evaluation
 from .moto_host import LoggedRequest, MotoHost
@@ -30,7 +32,7 @@ def load_handler() -> Handler:
     root = logging.getLogger()
     if not root.handlers:
         root.addHandler(logging.StreamHandler(open(os.devnull, "w")))  # noqa: SIM115 - process lifetime
-    import IAM_ROOT_NO_ACCESS_KEYS  # type: ignore[import-not-found]
+    import IAM_ROOT_NO_ACCESS_KEYS  # type: ignore[import-not-found]  # noqa: PLC0415 - after sys.path
 
     return IAM_ROOT_NO_ACCESS_KEYS.lambda_handler
 
@@ -39,8 +41,6 @@ class PlainTwoCalls:
     """The baseline: what any rule must do at least, written with plain boto3 and nothing else."""
 
     def __init__(self) -> None:
-        import boto3
-
         self.iam = boto3.client("iam")
         self.config = boto3.client("config")
 
@@ -79,8 +79,6 @@ def api_calls(host: MotoHost, handler: Handler, repeats: int) -> tuple[int, list
             reset_moto(host.endpoint)
             host.set_states({OWN_ACCOUNT: scenario.state})
             if scenario.report_exists:
-                import boto3
-
                 boto3.client("iam").generate_credential_report()
             host.drain()
             [evaluation] = handler(config_event(OWN_ACCOUNT), FakeContext(OWN_ACCOUNT))
@@ -103,20 +101,14 @@ class WarmResult:
     invocations: int
 
 
-def _timed(action: Callable[[], object], count: int) -> tuple[float, float]:
+def _timed(action: Callable[[], object]) -> tuple[float, float]:
     wall, cpu = time.perf_counter(), time.process_time()
-    for _ in range(count):
-        action()
-    return (
-        (time.perf_counter() - wall) * 1000 / count,
-        (time.process_time() - cpu) * 1000 / count,
-    )
+    action()
+    return (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000
 
 
 def warm(host: MotoHost, handler: Handler, repeats: int, per_repeat: int) -> WarmResult:
     """Per-invocation time of the warm handler against the warm plain-boto3 baseline, interleaved."""
-    from root_access_keys import clients
-
     reset_moto(host.endpoint)
     host.set_states({OWN_ACCOUNT: api_call_scenarios()[0].state})
     event, context = config_event(OWN_ACCOUNT), FakeContext(OWN_ACCOUNT)
@@ -134,31 +126,36 @@ def warm(host: MotoHost, handler: Handler, repeats: int, per_repeat: int) -> War
         rule_once()
         baseline_once()
     host.drain()
+    # Calls alternate one by one, so load from elsewhere on the machine hits both sides alike;
+    # each repeat contributes the median of its per-call times.
     rule_wall, rule_cpu, base_wall, base_cpu, requests = [], [], [], [], []
     for repeat in range(repeats):
-        order = [("rule", rule_once), ("baseline", baseline_once)]
-        if repeat % 2:
-            order.reverse()
-        for name, action in order:
-            host.drain()
-            wall, cpu = _timed(action, per_repeat)
-            served = len(host.drain())
-            if name == "rule":
-                rule_wall.append(wall)
-                rule_cpu.append(cpu)
-                requests.append(served / per_repeat)
-            else:
-                base_wall.append(wall)
-                base_cpu.append(cpu)
+        samples: dict[str, list[tuple[float, float]]] = {"rule": [], "baseline": []}
+        for call in range(per_repeat):
+            pair = [("rule", rule_once), ("baseline", baseline_once)]
+            for name, action in pair if (repeat + call) % 2 == 0 else reversed(pair):
+                samples[name].append(_timed(action))
+        served = len(host.drain())
+        requests.append((served - 2 * per_repeat) / per_repeat)  # the baseline's two calls each time
+        rule_wall.append(median(wall for wall, _ in samples["rule"]))
+        rule_cpu.append(median(cpu for _, cpu in samples["rule"]))
+        base_wall.append(median(wall for wall, _ in samples["baseline"]))
+        base_cpu.append(median(cpu for _, cpu in samples["baseline"]))
     return WarmResult(
         rule_wall_ms=median(rule_wall),
         baseline_wall_ms=median(base_wall),
         rule_cpu_ms=median(rule_cpu),
         baseline_cpu_ms=median(base_cpu),
         requests_per_invocation=median(requests),
-        cached_clients=len(clients._own_role_clients),  # noqa: SLF001 - reuse is what is measured
+        cached_clients=len(_cached_clients()),
         invocations=repeats * per_repeat,
     )
+
+
+def _cached_clients() -> dict[object, object]:
+    from root_access_keys import clients  # noqa: PLC0415 - importable only after load_handler()
+
+    return clients._own_role_clients
 
 
 def count_actions(entries: list[LoggedRequest]) -> Counter[str]:

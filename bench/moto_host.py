@@ -8,6 +8,7 @@ Authorization header, and the account moto served it for (resolved from that key
 """
 
 import io
+import logging
 import multiprocessing
 import re
 import threading
@@ -57,7 +58,7 @@ class RequestLog:
         access_key, service = (match.group(1), match.group(2)) if match else ("", "?")
         result = self.app(environ, start_response)
         # Resolved after the call: an AssumeRole response creates the key it returns.
-        from moto.iam.models import get_account_id_from
+        from moto.iam.models import get_account_id_from  # noqa: PLC0415 - server process only
 
         entry = LoggedRequest(service, _action(environ, body), access_key, get_account_id_from(access_key))
         with self._lock:
@@ -71,17 +72,15 @@ class RequestLog:
 
 
 def _serve(conn: Connection) -> None:
-    import logging
-
-    from moto.server import ThreadedMotoServer
+    from moto.server import ThreadedMotoServer  # noqa: PLC0415 - server process only
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log line per request
 
-    from rootkeys.emulator import RootUserModel
+    from rootkeys.emulator import RootUserModel  # noqa: PLC0415 - server process only
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
-    wsgi = server._server  # noqa: SLF001 - the werkzeug server ThreadedMotoServer owns
+    wsgi = server._server
     assert wsgi is not None
     log = RequestLog(wsgi.app)
     wsgi.app = log

@@ -11,6 +11,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+import boto3
+
 from .aws_env import reset_moto
 from .cold_probe import FakeContext, config_event, plain_evaluation
 from .in_process import Handler
@@ -72,8 +74,6 @@ class PlainOrgBaseline:
     """AssumeRole plus the two calls, plain boto3, fresh member clients each time (the minimum)."""
 
     def __init__(self) -> None:
-        import boto3
-
         self._boto3 = boto3
         self._sts = boto3.client("sts")
 
@@ -90,8 +90,6 @@ class PlainOrgBaseline:
 
 def _generate_reports(accounts: list[str]) -> None:
     """Steady state: yesterday's run left a credential report in every account with a root key."""
-    import boto3
-
     sts = boto3.client("sts")
     for account in accounts:
         boto3.client("iam", **_member_keys(sts, account, "setup")).generate_credential_report()

@@ -5,6 +5,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import rdklib
+
 ROOT = Path(__file__).resolve().parent.parent
 RULE_DIR = ROOT / "rules" / "IAM_ROOT_NO_ACCESS_KEYS"
 LAMBDA_ZIP_LIMIT = 50 * 1024 * 1024  # direct upload of a zipped deployment package
@@ -29,8 +31,6 @@ def _wanted(path: Path) -> bool:
 
 
 def _build(target: Path) -> None:
-    import rdklib
-
     rdklib_dir = Path(rdklib.__file__).resolve().parent
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         for path in sorted(RULE_DIR.rglob("*")):

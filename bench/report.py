@@ -66,7 +66,8 @@ def _main_table(results: Results) -> list[str]:
         f"{_goal(ratio(warm.rule_wall_ms, warm.baseline_wall_ms), WARM_GOAL)} |"
     )
     rows.append(
-        f"| 3 | Warm invocation, client CPU time | {warm.rule_cpu_ms:.2f} ms | {warm.baseline_cpu_ms:.2f} ms | "
+        f"| 3 | Warm invocation, client CPU time | {warm.rule_cpu_ms:.2f} ms | "
+        f"{warm.baseline_cpu_ms:.2f} ms | "
         f"{_x(ratio(warm.rule_cpu_ms, warm.baseline_cpu_ms))} | - |"
     )
     rss = cold.median_of("handler", "max_rss_kb") / 1024
@@ -87,18 +88,21 @@ def _main_table(results: Results) -> list[str]:
     rule_ms = statistics.median(compliant) * 1000
     base_ms = statistics.median(org.baseline_durations) * 1000
     rows.append(
-        f"| 5 | Organization: median time per compliant member account | {rule_ms:.1f} ms | {base_ms:.1f} ms | "
+        f"| 5 | Organization: median time per compliant member account | {rule_ms:.1f} ms | "
+        f"{base_ms:.1f} ms | "
         f"{_x(ratio(rule_ms, base_ms))} | - |"
     )
     per_account = sum(org.requests.values()) / org.accounts
     rows.append(
-        f"| 5 | Organization: API calls per member account (mean) | {per_account:.2f} | 3 (AssumeRole + two) | "
+        f"| 5 | Organization: API calls per member account (mean) | {per_account:.2f} | "
+        "3 (AssumeRole + two) | "
         f"{_x(ratio(per_account, 3))} | - |"
     )
     packaged, minimal = results.package
     if packaged is not None:
         rows.append(
-            f"| 6 | Deployable zip ({packaged.path}, {packaged.files} files) | {packaged.size / 1024:.0f} KiB | "
+            f"| 6 | Deployable zip ({packaged.path}, {packaged.files} files) | "
+            f"{packaged.size / 1024:.0f} KiB | "
             f"{minimal.size / 1024:.0f} KiB ({minimal.path}) | {_x(ratio(packaged.size, minimal.size))}; "
             f"{ratio(packaged.size, LAMBDA_ZIP_LIMIT):.2%} of Lambda's 50 MB | - |"
         )
@@ -125,7 +129,8 @@ def _details(results: Results) -> list[str]:
         f"(one run each; importtime adds its own overhead). Import phase median: rule "
         f"{cold.median_of('handler', 'import_s') * 1000:.0f} ms, baseline "
         f"{cold.median_of('baseline', 'import_s') * 1000:.0f} ms. Requests per cold run: "
-        f"rule {cold.median_of('handler', 'requests'):g}, baseline {cold.median_of('baseline', 'requests'):g}.",
+        f"rule {cold.median_of('handler', 'requests'):g}, "
+        f"baseline {cold.median_of('baseline', 'requests'):g}.",
         "",
         "| Module (imported by the rule, not by the baseline) | self ms | cumulative ms |",
         "|---|---|---|",
@@ -137,13 +142,15 @@ def _details(results: Results) -> list[str]:
         "",
         "### Warm reuse and organization isolation",
         "",
-        f"- Warm: {warm.invocations} timed invocations, {warm.requests_per_invocation:g} requests each at the "
+        f"- Warm: {warm.invocations} timed invocations, "
+        f"{warm.requests_per_invocation:g} requests each at the "
         f"server; own-role clients cached across invocations: {warm.cached_clients} (iam, config).",
         f"- Organization: {org.accounts} member accounts, each its own RootState; requests at the server: "
         + ", ".join(f"{name} {count}" for name, count in sorted(org.requests.items()))
         + ".",
-        f"- Wrong verdicts: {len(org.wrong_verdicts)}. IAM/Config requests served for another account, signed "
-        f"with the function's own key, or with a key seen for another account: {len(org.isolation_failures)}. "
+        f"- Wrong verdicts: {len(org.wrong_verdicts)}. IAM/Config requests served for another account, "
+        "signed with the function's own key, or with a key seen for another account: "
+        f"{len(org.isolation_failures)}. "
         f"Distinct assumed-role access keys: {org.distinct_member_keys} for {org.accounts} accounts. "
         f"Accounts whose emulator call record differs from their own expected calls: "
         f"{len(org.root_model_mismatches)}.",

@@ -8,6 +8,7 @@ a PutEvaluations without TestMode, which moto does not implement). Retries are b
 import functools
 import json
 import logging
+import os
 import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
@@ -16,8 +17,10 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.retries import standard
+from botocore.stub import ANY, Stubber
 from conftest import ACCOUNT_ID, make_event
 from root_access_keys import iam_evidence
+from root_access_keys.clients import AwsClients
 from root_access_keys.errors import (
     AccountSummaryUnavailableError,
     EvaluationNotRecordedError,
@@ -25,6 +28,7 @@ from root_access_keys.errors import (
     InvalidEventError,
     InvalidRuleParameterError,
 )
+
 from rootkeys.emulator import RootKey, RootState
 
 MEMBER_ID = "111122223333"
@@ -33,7 +37,8 @@ FAKE_TOKEN = "FwoGZXIvYXdzEXAMPLE-session-token-never-logged"
 VALID_COMPLIANCE = {"COMPLIANT", "NON_COMPLIANT", "NOT_APPLICABLE"}
 IAM_THROTTLED = (
     b'<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/"><Error><Type>Sender</Type>'
-    b"<Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>r1</RequestId></ErrorResponse>"
+    b"<Code>Throttling</Code><Message>Rate exceeded</Message></Error>"
+    b"<RequestId>r1</RequestId></ErrorResponse>"
 )
 IAM_INTERNAL = IAM_THROTTLED.replace(b"Throttling", b"ServiceFailure").replace(b"Sender", b"Receiver")
 
@@ -61,6 +66,7 @@ class Wire:
         self.sent: list[str] = []
         self.bodies: dict[str, list[bytes]] = {}
         self.urls: dict[str, list[str]] = {}
+        self.access_keys: dict[str, list[str]] = {}
         self.canned: dict[str, list[AWSResponse]] = {}
 
     def answer(self, operation: str, *responses: AWSResponse) -> None:
@@ -71,6 +77,10 @@ class Wire:
         self.sent.append(operation)
         self.bodies.setdefault(operation, []).append(request.body or b"")
         self.urls.setdefault(operation, []).append(request.url)
+        authorization = request.headers.get("Authorization", b"")
+        authorization = authorization.decode() if isinstance(authorization, bytes) else authorization
+        signer_key = authorization.partition("Credential=")[2].partition("/")[0]
+        self.access_keys.setdefault(operation, []).append(signer_key)
         queue = self.canned.get(operation)
         return queue.pop(0) if queue else None
 
@@ -296,15 +306,20 @@ def test_testmode_token_sends_test_mode_true(wire, root_model, handler):
 
 def test_real_token_sends_test_mode_false(wire, root_model, handler):
     root_model.set(ACCOUNT_ID, RootState(keys=[RootKey(True)]))
-    # moto implements PutEvaluations only in TestMode: answer this one as AWS Config would.
-    wire.answer("config-service.PutEvaluations", json_response(200, {"FailedEvaluations": []}))
-    evaluation = run(handler, make_event(result_token="eyJyZXN1bHQiOiJ0b2tlbiJ9"))
-    request = wire.put_evaluations_request()
-    assert request["TestMode"] is False
-    assert request["ResultToken"] == "eyJyZXN1bHQiOiJ0b2tlbiJ9"
-    [sent] = request["Evaluations"]
-    assert sent["ComplianceResourceId"] == ACCOUNT_ID
-    assert sent["ComplianceType"] == evaluation["ComplianceType"] == "NON_COMPLIANT"
+    # moto implements PutEvaluations only in TestMode, so a Stubber on the rule's (cached) Config
+    # client answers this call, after checking the request against the real API model.
+    config = AwsClients(region="us-east-1").build_client("config")
+    token = "eyJyZXN1bHQiOiJ0b2tlbiJ9"
+    with Stubber(config) as stub:
+        stub.add_response(
+            "put_evaluations",
+            {"FailedEvaluations": []},
+            {"Evaluations": ANY, "ResultToken": token, "TestMode": False},
+        )
+        evaluation = run(handler, make_event(result_token=token))
+        stub.assert_no_pending_responses()
+    assert evaluation["ComplianceType"] == "NON_COMPLIANT"
+    assert "config-service.PutEvaluations" not in wire.sent  # answered by the Stubber, not sent
 
 
 def test_failed_evaluations_raise(wire, root_model, handler, caplog):
@@ -346,10 +361,12 @@ def test_summary_throttled_past_the_retries_raises_without_evaluation(wire, root
     root_model.set(ACCOUNT_ID, RootState(keys=[]))
     wire.answer("iam.GetAccountSummary", *[aws_response(400, IAM_THROTTLED, "text/xml") for _ in range(10)])
     with pytest.raises(
-        AccountSummaryUnavailableError, match="iam:GetAccountSummary failed after 3 retries: Throttling"
+        AccountSummaryUnavailableError, match="iam:GetAccountSummary failed after 4 retries: Throttling"
     ):
         handler(make_event(), LambdaContext())
-    assert wire.sent == ["iam.GetAccountSummary"] * 4  # bounded: max_attempts 4
+    # Bounded: botocore reads retries={"max_attempts": 4} as 4 retries after the first request.
+    assert wire.sent == ["iam.GetAccountSummary"] * 5
+    assert backoff == [1, 2, 3, 4]
     assert "config-service.PutEvaluations" not in wire.sent
 
 
@@ -441,6 +458,12 @@ def test_organization_mode_assumes_the_member_role_and_decides_with_its_credenti
     assert wire.query("sts.AssumeRole")["RoleArn"] == [f"arn:aws:iam::{MEMBER_ID}:role/RootKeysAudit"]
     assert member.calls[0] == "GetAccountSummary"
     assert root_model.state(ACCOUNT_ID).calls == []
+    # STS is called with the function's own key; IAM and Config with the assumed role's key.
+    own_key = os.environ["AWS_ACCESS_KEY_ID"]
+    assert wire.access_keys["sts.AssumeRole"] == [own_key]
+    [assumed_key] = set(wire.access_keys["iam.GetAccountSummary"])
+    assert assumed_key not in {"", own_key}
+    assert set(wire.access_keys["config-service.PutEvaluations"]) == {assumed_key}
 
 
 def test_organization_mode_never_reuses_one_members_credentials_for_another(wire, root_model, handler):
@@ -496,3 +519,13 @@ def test_warm_invocations_reuse_clients_and_stay_correct(wire, root_model, handl
     assert run(handler, make_event())["ComplianceType"] == "COMPLIANT"
     state.keys.append(RootKey(True))
     assert run(handler, make_event())["ComplianceType"] == "NON_COMPLIANT"
+
+
+def test_execution_role_region_routes_sts_and_iam_while_config_stays_in_the_rule_region(
+    wire, root_model, handler
+):
+    root_model.set(MEMBER_ID, RootState(keys=[]))
+    parameters = {"ExecutionRoleName": "RootKeysAudit", "ExecutionRoleRegion": "eu-west-1"}
+    run(handler, make_event(MEMBER_ID, rule_parameters=parameters))
+    assert wire.urls["sts.AssumeRole"][0].startswith("https://sts.eu-west-1.amazonaws.com")
+    assert wire.urls["config-service.PutEvaluations"][0].startswith("https://config.us-east-1.amazonaws.com")

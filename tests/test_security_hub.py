@@ -14,7 +14,7 @@ import botocore.session
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.stub import Stubber
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from root_access_keys import security_hub
 from root_access_keys.credential_report import AccessKeyState, RootCredentials
@@ -22,6 +22,7 @@ from root_access_keys.decision import Compliance, ReportState, Verdict
 from root_access_keys.evidence import ReportNotRead, ReportRead, ReportUnavailable
 from root_access_keys.metadata import load_policy, related_requirements
 from root_access_keys.security_hub import FindingTarget, build_finding, import_finding
+
 from rootkeys.emulator import RootKey, RootState
 
 ACCOUNT = "123456789012"
@@ -103,7 +104,7 @@ def test_non_compliant_run_creates_one_finding_with_the_documented_fields(
     assert finding["FindingProviderFields"]["Types"] == finding["Types"]
     assert finding["CreatedAt"] == "2024-03-01T09:30:00.000Z"  # the root key's creation time
     assert finding["UpdatedAt"] == "2026-11-28T10:00:05.123Z"
-    assert finding["Severity"] == {"Label": "CRITICAL", "Original": "NON_COMPLIANT"}
+    assert finding["Severity"] == {"Label": "CRITICAL"}
     assert finding["FindingProviderFields"]["Severity"] == finding["Severity"]
     assert finding["Title"] == policy.security_hub.title
     assert finding["Description"] == evaluation["Annotation"]
@@ -126,6 +127,7 @@ def test_non_compliant_run_creates_one_finding_with_the_documented_fields(
     assert finding["ProductFields"]["rootkeys/ActiveKeys"] == "1"
     assert finding["ProductFields"]["rootkeys/PolicyId"] == "/ce/ca/aws/iam/delete-root-user-access-keys"
     assert_enums(finding)
+    assert _stubbed_import(finding).imported  # what the handler sent, against the request model
 
 
 def test_a_rerun_updates_the_same_finding_and_moves_updated_at(root_model, hub, clock, config_event, handler):
@@ -258,7 +260,7 @@ def test_a_security_hub_failure_leaves_the_config_evaluation_intact(
     [error] = log_records(caplog, "security hub finding not imported")
     assert error["finding_id"] == FINDING_ID
     assert cause in error["cause"]
-    assert [r for r in caplog.records if "not imported" in r.getMessage()][0].levelno == logging.ERROR
+    assert next(r for r in caplog.records if "not imported" in r.getMessage()).levelno == logging.ERROR
     assert len(attempts) == (2 if status == 429 else 1)
 
 
@@ -278,6 +280,28 @@ def test_an_unexpected_error_while_publishing_is_logged_not_raised(
     [line] = log_records(caplog, "evaluation recorded")
     assert line["security_hub"] == "failed"
     assert "KeyError" in line["security_hub_error"]
+
+
+class _AlmostOutOfTime:
+    invoked_function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:rootkeys"
+
+    @staticmethod
+    def get_remaining_time_in_millis():
+        return 7000  # less than the reserve the evaluator keeps for recording results
+
+
+def test_no_security_hub_call_inside_the_time_reserve(root_model, hub, clock, config_event, handler, caplog):
+    caplog.set_level(logging.INFO, logger="root_access_keys")
+    root_model.set(ACCOUNT, RootState(keys=[]))
+    [evaluation] = handler(config_event(rule_parameters=HUB_ON), _AlmostOutOfTime())
+
+    assert evaluation["ComplianceType"] == "COMPLIANT"
+    [line] = log_records(caplog, "evaluation recorded")
+    assert "config:PutEvaluations" in line["api_calls"]
+    assert "securityhub:BatchImportFindings" not in line["api_calls"]
+    assert line["security_hub"] == "failed"
+    assert "time budget" in line["security_hub_error"]
+    assert findings(hub) == []
 
 
 def test_in_organization_mode_the_finding_lands_in_the_member_account(
@@ -373,7 +397,7 @@ def test_created_at_is_the_oldest_key_only_while_keys_exist():
         assert finding["CreatedAt"] == finding["UpdatedAt"] == "2026-11-28T10:00:05.123Z", name
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None)
 @given(
     annotation=st.text(min_size=1, max_size=256).filter(lambda s: s.strip()),
     compliant=st.booleans(),

@@ -67,9 +67,10 @@ AUTOMATION_VARIABLES = frozenset(
         "automation:EXECUTION_ID",
     }
 )
-# Runtimes accepted for aws:executeScript. Python 3.6 to 3.9 were retired by SSM; python3.11 is the
-# runtime AWS points runbooks to and is available in every partition.
-PYTHON_RUNTIMES = {"python3.10": (3, 10), "python3.11": (3, 11), "python3.12": (3, 12)}
+# Runtimes accepted for aws:executeScript (the project requires Python 3.11 or newer; SSM retired
+# 3.6 to 3.9). python3.11 is the runtime AWS points runbooks to and exists in every partition,
+# GovCloud included, so our runbooks use it; python3.12 is accepted where SSM offers it.
+PYTHON_RUNTIMES = {"python3.11": (3, 11), "python3.12": (3, 12)}
 POWERSHELL_RUNTIMES = frozenset({"PowerShell 7.4"})
 MAX_SCRIPT_SECONDS = 600
 MAX_APPROVAL_SECONDS = 2_592_000  # 30 days

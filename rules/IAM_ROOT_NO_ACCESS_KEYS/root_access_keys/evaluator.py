@@ -43,6 +43,36 @@ def _function_account(context: object) -> str | None:
     return parts[4] if len(parts) > 4 and parts[4].isdigit() else None
 
 
+def _publish_one(
+    clients: AwsClients, scheduled: ScheduledEvent, evaluation: AccountEvaluation, now: datetime
+) -> ImportResult:
+    region = scheduled.rule_region or clients.region or ""
+    if clients.remaining_seconds() <= 0:
+        # Only the reserve kept for recording results is left: a slow Security Hub call could make
+        # the invocation time out after the evaluation was recorded.
+        return ImportResult(
+            finding_id(scheduled.partition, region, scheduled.account_id),
+            "finding not sent: the invocation's time budget is used up",
+        )
+    try:
+        securityhub = clients.build_client("securityhub", region=scheduled.rule_region)
+        region = securityhub.meta.region_name
+        target = FindingTarget(
+            account_id=scheduled.account_id,
+            partition=scheduled.partition,
+            region=region,
+            config_rule_name=scheduled.rule_name,
+            config_rule_arn=scheduled.config_rule_arn,
+        )
+        finding = build_finding(evaluation.verdict, target, load_policy(), now=now, report=evaluation.report)
+        return import_finding(securityhub, finding)
+    except Exception as error:  # publishing must never affect the recorded evaluation
+        return ImportResult(
+            finding_id(scheduled.partition, region, scheduled.account_id),
+            f"finding not sent: {type(error).__name__}: {str(error)[:240]}",
+        )
+
+
 def _publish_findings(
     clients: AwsClients, scheduled: ScheduledEvent, evaluations: Sequence[object], now: datetime
 ) -> list[ImportResult]:
@@ -53,25 +83,7 @@ def _publish_findings(
     for evaluation in evaluations:
         if not isinstance(evaluation, AccountEvaluation):
             continue
-        region = scheduled.rule_region or clients.region or ""
-        try:
-            securityhub = clients.build_client("securityhub", region=scheduled.rule_region)
-            region = securityhub.meta.region_name
-            target = FindingTarget(
-                account_id=scheduled.account_id,
-                partition=scheduled.partition,
-                region=region,
-                config_rule_name=scheduled.rule_name,
-                config_rule_arn=scheduled.config_rule_arn,
-            )
-            policy = load_policy()
-            finding = build_finding(evaluation.verdict, target, policy, now=now, report=evaluation.report)
-            result = import_finding(securityhub, finding)
-        except Exception as error:  # publishing must never affect the recorded evaluation
-            result = ImportResult(
-                finding_id(scheduled.partition, region, scheduled.account_id),
-                f"finding not sent: {type(error).__name__}: {str(error)[:240]}",
-            )
+        result = _publish_one(clients, scheduled, evaluation, now)
         if result.error:
             log_event(
                 logging.ERROR,

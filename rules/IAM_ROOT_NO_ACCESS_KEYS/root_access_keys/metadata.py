@@ -8,6 +8,7 @@ never import it).
 
 import re
 import sys
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -20,13 +21,14 @@ MAX_RELATED_REQUIREMENTS = 32  # Security Hub's limit for Compliance.RelatedRequ
 MAX_TAGS = 50  # AWS Config TagResource / PutConfigRule
 MAX_TAG_KEY = 128
 MAX_TAG_VALUE = 256
-# The characters every AWS service accepts in tags; "aws:" is reserved.
-TAG_TEXT = re.compile(r"^[\w\s+\-=.:/@]*$")
+# Besides letters, digits and spaces, the characters every AWS service accepts in tags.
+TAG_SYMBOLS = frozenset("_.:/=+-@")
 TAG_SECTION_SEPARATOR = " / "
 FRAMEWORK_TAG_PREFIX = "Framework:"
 
 _REQUIRED_TEXT = ("id", "title", "type", "category", "severity", "description", "rationale", "audit")
 _REQUIRED_MORE = ("remediation", "remediation_url")
+SEVERITIES = ("INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL")  # Security Hub's labels
 
 
 class PolicyMetadataError(Exception):
@@ -112,6 +114,8 @@ def parse_policy(document: object) -> Policy:
     if not isinstance(document, Mapping):
         raise PolicyMetadataError("policy.yaml must be a mapping at the top level")
     texts = {name: _text(document, name) for name in _REQUIRED_TEXT + _REQUIRED_MORE}
+    if texts["severity"] not in SEVERITIES:
+        raise PolicyMetadataError(f"policy.yaml: severity must be one of {', '.join(SEVERITIES)}")
     hub = document.get("security_hub")
     if not isinstance(hub, Mapping):
         raise PolicyMetadataError("policy.yaml: security_hub must be a mapping")
@@ -173,13 +177,17 @@ def tag_section_id(section: str) -> str:
     return re.sub(r"\((\w+)\)", r".\1", section)
 
 
+def _tag_text_ok(text: str) -> bool:
+    return all(c.isalnum() or c in TAG_SYMBOLS or unicodedata.category(c) == "Zs" for c in text)
+
+
 def _check_tag(key: str, value: str) -> None:
     problems = []
     if not 1 <= len(key) <= MAX_TAG_KEY:
         problems.append(f"key length {len(key)} outside 1..{MAX_TAG_KEY}")
     if len(value) > MAX_TAG_VALUE:
         problems.append(f"value length {len(value)} over {MAX_TAG_VALUE}")
-    if not (TAG_TEXT.match(key) and TAG_TEXT.match(value)):
+    if not (_tag_text_ok(key) and _tag_text_ok(value)):
         problems.append("characters outside letters, digits, spaces and + - = . _ : / @")
     if key.lower().startswith("aws:") or value.lower().startswith("aws:"):
         problems.append('"aws:" prefix is reserved')

@@ -2,8 +2,9 @@
 
 Why our own finding: Security Hub's Config integration gives a custom rule's result MEDIUM
 severity and a generic text, sends it only when compliance changes, and deletes it 90 days
-after its last update. This finding carries CRITICAL severity, the framework references from
-policy.yaml, and a fresh UpdatedAt on every run, so a key that stays never ages out.
+after its last update. This finding carries the policy's severity (CRITICAL), the framework
+references from policy.yaml, and a fresh UpdatedAt on every run, so a key that stays never
+ages out.
 
 Decisions (Security Hub user guide, "BatchImportFindings for finding providers" and the ASFF
 reference):
@@ -14,10 +15,11 @@ reference):
 - UpdatedAt is the time of this run. Security Hub ignores an update whose UpdatedAt is older
   than the stored one, so the clock (not the Config notification time) is used.
 - CreatedAt ("when the potential security issue was created") cannot be first-seen without
-  reading the finding (securityhub:GetFindings, which we do not grant), and Security Hub stores
-  what the provider sends. So: while keys exist and the credential report gives their creation
-  time, CreatedAt is the oldest key's creation time, which is stable across runs and is when
-  the issue began; otherwise (compliant, or the report has no date) it is this run's time.
+  reading the finding (securityhub:GetFindings, which we do not grant), and the documentation
+  does not promise that Security Hub keeps the first CreatedAt when an update sends another.
+  So CreatedAt is sent as a value that does not move: while keys exist and the credential
+  report dates them, the oldest key's creation time (when the issue began). Otherwise
+  (compliant, or no date in the report) it is this run's time.
 - Severity and Types are sent both at the top level and in FindingProviderFields: after
   creation, Security Hub takes a provider's changes to them only from FindingProviderFields.
 - Workflow: a provider can set Workflow.Status only when the finding is created; on updates
@@ -47,11 +49,12 @@ ACCOUNT_RESOURCE_TYPE = "AwsAccount"
 MAX_TITLE = 256
 MAX_DESCRIPTION = 1024
 MAX_RECOMMENDATION = 512
+MAX_PRODUCT_FIELD = 2048
 IMPORT_ACTION = "securityhub:BatchImportFindings"
 
 
 def product_arn(partition: str, region: str, account_id: str) -> str:
-    """The account's default product: the only product an account may import its own findings to."""
+    """The account's default product, to which an account imports its own findings."""
     return f"arn:{partition}:securityhub:{region}:{account_id}:product/{account_id}/default"
 
 
@@ -61,6 +64,8 @@ def finding_id(partition: str, region: str, account_id: str) -> str:
 
 def asff_time(moment: datetime) -> str:
     """UTC, millisecond precision, 'Z' suffix: a format Security Hub documents as accepted."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
@@ -70,7 +75,11 @@ def issue_started(verdict: Verdict, report: ReportEvidence | None) -> datetime |
         return None
     if report.root is None:
         return None
-    created = [key.last_rotated for key in report.root.access_keys if key.last_rotated is not None]
+    created = [
+        key.last_rotated if key.last_rotated.tzinfo else key.last_rotated.replace(tzinfo=UTC)
+        for key in report.root.access_keys
+        if key.last_rotated is not None
+    ]
     return min(created) if created else None
 
 
@@ -95,7 +104,8 @@ def build_finding(
 ) -> dict[str, Any]:
     """The ASFF finding for one account's verdict (a plain dict, as BatchImportFindings takes it)."""
     failed = verdict.compliance is Compliance.NON_COMPLIANT
-    severity = {"Label": "CRITICAL" if failed else "INFORMATIONAL", "Original": verdict.compliance.value}
+    # The policy's severity while it fails; ASFF's guidance puts passed checks at INFORMATIONAL.
+    severity = {"Label": policy.severity if failed else "INFORMATIONAL"}
     updated_at = asff_time(now)
     started = issue_started(verdict, report)
     created_at = asff_time(min(started, now)) if started else updated_at
@@ -112,9 +122,9 @@ def build_finding(
     }
     product_fields.update({name: str(count) for name, count in counts.items() if count is not None})
     if target.config_rule_name:
-        product_fields["rootkeys/ConfigRuleName"] = target.config_rule_name
+        product_fields["rootkeys/ConfigRuleName"] = target.config_rule_name[:MAX_PRODUCT_FIELD]
     if target.config_rule_arn:
-        product_fields["rootkeys/ConfigRuleArn"] = target.config_rule_arn
+        product_fields["rootkeys/ConfigRuleArn"] = target.config_rule_arn[:MAX_PRODUCT_FIELD]
     return {
         "SchemaVersion": SCHEMA_VERSION,
         "Id": finding_id(target.partition, target.region, target.account_id),
@@ -171,11 +181,12 @@ def import_finding(securityhub: Any, finding: Mapping[str, Any]) -> ImportResult
     except (ClientError, BotoCoreError) as error:
         return ImportResult(finding["Id"], describe_failure(error, IMPORT_ACTION))
     failed = response.get("FailedFindings") or []
-    if response.get("FailedCount") or failed:
+    count = response.get("FailedCount") or len(failed)
+    if count:
         first = failed[0] if failed else {}
         detail = f"{first.get('ErrorCode', 'unknown')}: {str(first.get('ErrorMessage', ''))[:160]}"
         return ImportResult(
-            finding["Id"], f"{IMPORT_ACTION} rejected the finding (FailedCount {len(failed) or 1}): {detail}"
+            finding["Id"], f"{IMPORT_ACTION} rejected the finding (FailedCount {count}): {detail}"
         )
     return ImportResult(finding["Id"])
 

@@ -8,10 +8,11 @@ SOURCE_RUNTIME = "python3.12-lib"
 LAMBDA_RUNTIME = "python3.12"
 DEFAULT_FREQUENCY = "TwentyFour_Hours"
 FREQUENCIES = ("One_Hour", "Three_Hours", "Six_Hours", "Twelve_Hours", "TwentyFour_Hours")
+# AWS Config accepts at most 256 characters of rule description.
 DESCRIPTION = (
     "Checks that the AWS account root user has no access keys (CIS AWS Foundations 1.4, "
-    "AWS Foundational Security Best Practices IAM.4). Uses the live IAM account summary and, "
-    "when a key exists, the IAM credential report for whether it is active and when it was last used."
+    "Security Hub IAM.4), from the live IAM account summary and, when a key exists, "
+    "the credential report (active or inactive, last use)."
 )
 
 BOOLEAN_VALUES = ("true", "false")

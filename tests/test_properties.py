@@ -1,0 +1,236 @@
+"""Hypothesis properties: the rule never passes an account whose live summary shows a key (save the one
+documented exception), and its parsers fail only with their own clear errors on any input."""
+
+from datetime import UTC, datetime
+
+from conftest import REPORT_COLUMNS, make_event, report_csv, report_key, root_report_row, user_report_row
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from root_access_keys.account_summary import AccountSummary
+from root_access_keys.config_event import parse_scheduled_event
+from root_access_keys.credential_report import (
+    AccessKeyState,
+    CertificateState,
+    RootCredentials,
+    parse_root_credentials,
+)
+from root_access_keys.decision import MAX_ANNOTATION, Compliance, decide
+from root_access_keys.errors import (
+    CredentialReportError,
+    InvalidEventError,
+    InvalidRuleParameterError,
+    UndecidableError,
+)
+from root_access_keys.evidence import ReportNotRead, ReportRead, ReportUnavailable
+from root_access_keys.parameters import RuleParameters, parse_rule_parameters
+
+BOUNDED = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+flags = st.one_of(st.none(), st.integers(min_value=0, max_value=3))
+moments = st.one_of(st.none(), st.datetimes(timezones=st.just(UTC)))
+texts = st.one_of(st.none(), st.text(max_size=300))
+
+summaries = st.builds(
+    AccountSummary,
+    access_keys_present=st.integers(min_value=0, max_value=3),
+    signing_certificates_present=flags,
+    password_present=flags,
+    mfa_enabled=flags,
+)
+keys = st.builds(
+    AccessKeyState,
+    slot=st.integers(min_value=1, max_value=2),
+    active=st.booleans(),
+    last_rotated=moments,
+    last_used=moments,
+    last_used_region=texts,
+    last_used_service=texts,
+)
+roots = st.builds(
+    RootCredentials,
+    arn=st.just("arn:aws:iam::123456789012:root"),
+    access_keys=st.lists(keys, max_size=2).map(tuple),
+    certificates=st.lists(
+        st.builds(CertificateState, slot=st.integers(1, 2), active=st.booleans()), max_size=2
+    ).map(tuple),
+)
+evidence = st.one_of(
+    st.just(ReportNotRead()),
+    st.builds(ReportUnavailable, reason=st.text(max_size=2000)),
+    st.builds(ReportRead, root=st.one_of(st.none(), roots), generated_at=moments),
+)
+parameter_sets = st.builds(
+    RuleParameters,
+    ignore_inactive_keys=st.booleans(),
+    include_signing_certificates=st.booleans(),
+    assume_role_mode=st.booleans(),
+)
+
+
+def accepted_inactive_exception(report, parameters) -> bool:
+    """The only way to COMPLIANT with a key in the summary: IgnoreInactiveKeys and a report that
+    lists at least one key, none of them active."""
+    return (
+        parameters.ignore_inactive_keys
+        and isinstance(report, ReportRead)
+        and report.root is not None
+        and len(report.root.access_keys) >= 1
+        and not report.root.active_keys
+    )
+
+
+@BOUNDED
+@given(summary=summaries, report=evidence, parameters=parameter_sets)
+def test_never_compliant_while_the_summary_shows_a_key(summary, report, parameters):
+    try:
+        verdict = decide(summary, report, parameters)
+    except UndecidableError:
+        return  # refusing to decide is allowed; passing is not
+    assert 1 <= len(verdict.annotation) <= MAX_ANNOTATION
+    if summary.access_keys_present > 0 and verdict.compliance is Compliance.COMPLIANT:
+        assert accepted_inactive_exception(report, parameters)
+    if summary.access_keys_present > 0 and not accepted_inactive_exception(report, parameters):
+        assert verdict.compliance is Compliance.NON_COMPLIANT
+
+
+@BOUNDED
+@given(report=evidence, parameters=parameter_sets)
+def test_report_only_evidence_never_passes_an_active_key(report, parameters):
+    try:
+        verdict = decide(None, report, parameters)
+    except UndecidableError:
+        return
+    assert 1 <= len(verdict.annotation) <= MAX_ANNOTATION
+    assert isinstance(report, ReportRead)
+    if report.root.active_keys:
+        assert verdict.compliance is Compliance.NON_COMPLIANT
+
+
+@settings(max_examples=500, deadline=None)
+@given(content=st.binary(max_size=4000))
+def test_csv_parser_on_arbitrary_bytes_raises_only_its_own_error(content):
+    try:
+        result = parse_root_credentials(content)
+    except CredentialReportError as error:
+        assert str(error)
+        return
+    assert result is None or isinstance(result, RootCredentials)
+
+
+@settings(max_examples=300, deadline=None)
+@given(content=st.text(max_size=2000))
+def test_csv_parser_on_arbitrary_text_raises_only_its_own_error(content):
+    try:
+        result = parse_root_credentials(content)
+    except CredentialReportError:
+        return
+    assert result is None or isinstance(result, RootCredentials)
+
+
+REAL = report_csv(
+    [
+        root_report_row(
+            keys=(report_key(used="2026-11-20T14:05:00+00:00", region="us-east-1", service="s3"),)
+        ),
+        user_report_row("alice"),
+    ]
+)
+
+
+@st.composite
+def mutated_reports(draw) -> bytes:
+    """The real report with a few byte-level edits: replace, insert, delete, truncate."""
+    data = bytearray(REAL)
+    for _ in range(draw(st.integers(min_value=1, max_value=6))):
+        kind = draw(st.sampled_from(["replace", "insert", "delete", "truncate"]))
+        position = draw(st.integers(min_value=0, max_value=max(len(data) - 1, 0)))
+        if kind == "replace" and data:
+            data[position] = draw(st.integers(min_value=0, max_value=255))
+        elif kind == "insert":
+            data[position:position] = draw(st.binary(min_size=1, max_size=8))
+        elif kind == "delete":
+            del data[position : position + draw(st.integers(min_value=1, max_value=16))]
+        else:
+            del data[position:]
+    return bytes(data)
+
+
+@settings(max_examples=400, deadline=None)
+@given(content=mutated_reports())
+def test_csv_parser_on_mutated_real_reports_raises_only_its_own_error(content):
+    try:
+        result = parse_root_credentials(content)
+    except CredentialReportError:
+        return
+    assert result is None or isinstance(result, RootCredentials)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    column=st.sampled_from(REPORT_COLUMNS),
+    value=st.text(
+        alphabet=st.characters(blacklist_characters=',"\r\n\x00', blacklist_categories=("Cs",)), max_size=40
+    ),
+)
+def test_root_row_fields_replaced_by_any_text(column, value):
+    row = root_report_row(keys=(report_key(),))
+    row[column] = value
+    try:
+        result = parse_root_credentials(report_csv([row]))
+    except CredentialReportError:
+        return
+    # Whatever still parses keeps the key unless the active flag itself was rewritten.
+    if result is not None and not column.startswith("access_key_1_"):
+        assert len(result.active_keys) == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    raw=st.dictionaries(
+        st.one_of(
+            st.sampled_from(["IgnoreInactiveKeys", "ExecutionRoleName", "ExecutionRoleRegion"]), st.text()
+        ),
+        st.one_of(st.text(max_size=80), st.integers(), st.booleans(), st.none()),
+        max_size=4,
+    )
+)
+def test_parameter_parser_raises_only_its_own_error(raw):
+    try:
+        parsed = parse_rule_parameters(raw)
+    except InvalidRuleParameterError as error:
+        assert str(error)
+        return
+    assert isinstance(parsed, RuleParameters)
+
+
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=30)),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=10), children, max_size=3)
+    ),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    field=st.sampled_from(
+        ["invokingEvent", "ruleParameters", "accountId", "resultToken", "configRuleArn", "executionRoleArn"]
+    ),
+    value=st.one_of(json_values, json_values.map(str), st.text(max_size=100)),
+)
+def test_event_parser_raises_only_its_own_error(field, value):
+    event = make_event()
+    event[field] = value
+    try:
+        parsed = parse_scheduled_event(event)
+    except InvalidEventError as error:
+        assert str(error)
+        return
+    assert parsed.account_id == "123456789012"
+    assert parsed.partition in {"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b"}
+
+
+def test_a_real_report_parses_so_mutations_start_from_valid_input():
+    root = parse_root_credentials(REAL)
+    assert root.active_keys[0].last_used == datetime(2026, 11, 20, 14, 5, tzinfo=UTC)
