@@ -115,15 +115,16 @@ def wire(monkeypatch, root_model):
 
 @pytest.fixture
 def backoff(monkeypatch):
-    """botocore's retry delays, recorded and not slept (the retry decisions stay botocore's)."""
-    delays: list[int] = []
+    """The attempt numbers botocore backs off after, with the wait itself skipped (the decision
+    to retry, and how often, stays botocore's)."""
+    attempts: list[int] = []
 
     def no_wait(self, context):
-        delays.append(context.attempt_number)
+        attempts.append(context.attempt_number)
         return 0
 
     monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", no_wait)
-    return delays
+    return attempts
 
 
 @pytest.fixture(autouse=True)
@@ -287,12 +288,12 @@ def test_old_report_that_agrees_is_not_regenerated(wire, root_model, handler):
 
 def test_report_still_generating_past_the_budget_is_detail_unavailable(wire, root_model, handler):
     state = root_model.set(ACCOUNT_ID, RootState(keys=[RootKey(False)], generation_polls=1_000_000))
-    # 8 s of the budget are kept for PutEvaluations: 0.3 s remain for polling.
-    evaluation = run(handler, make_event(), LambdaContext(budget_seconds=8.3))
+    # 8 s of the budget are kept for PutEvaluations: 0.6 s remain for polling.
+    evaluation = run(handler, make_event(), LambdaContext(budget_seconds=8.6))
     assert evaluation["ComplianceType"] == "NON_COMPLIANT"
     assert "detail unavailable" in evaluation["Annotation"]
     assert "time budget" in evaluation["Annotation"]
-    # Polling waited between calls: with delays of 5..20 ms over 0.3 s, far fewer than 100 calls.
+    # Polling waited between calls: with delays of 5..20 ms over 0.6 s, far fewer than 100 calls.
     assert 2 <= state.calls.count("GenerateCredentialReport") < 100
 
 

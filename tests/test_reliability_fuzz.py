@@ -69,7 +69,10 @@ class Wire:
             body = json.loads(request.body)
             self.put_compliance += [e["ComplianceType"] for e in body["Evaluations"]]
             if not body.get("TestMode"):
-                return _accepted()  # moto implements PutEvaluations in TestMode only
+                # moto implements PutEvaluations in TestMode only; the rule's request is recorded
+                # above, and moto gets the same request with the flag set.
+                request.body = json.dumps({**body, "TestMode": True}).encode()
+                request.headers["Content-Length"] = str(len(request.body))
         if operation == "GetCredentialReport" and self.report is not None:
             return _report_response(self.report)
         return None
@@ -91,13 +94,6 @@ def _report_response(content: bytes) -> AWSResponse:
         "<ResponseMetadata><RequestId>fuzz</RequestId></ResponseMetadata></GetCredentialReportResponse>"
     )
     return AWSResponse("https://aws.invalid/", 200, {"Content-Type": "text/xml"}, _Body(body.encode()))
-
-
-def _accepted() -> AWSResponse:
-    body = b'{"FailedEvaluations": []}'
-    return AWSResponse(
-        "https://aws.invalid/", 200, {"Content-Type": "application/x-amz-json-1.1"}, _Body(body)
-    )
 
 
 class Dispatch:
@@ -173,6 +169,14 @@ json_values = st.recursive(
     ),
     max_leaves=6,
 )
+wrong_json_types = st.one_of(
+    st.none(),
+    st.integers(),
+    st.booleans(),
+    st.floats(allow_nan=False),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+)
 wrong_types = st.one_of(
     st.none(),
     st.integers(),
@@ -192,7 +196,7 @@ bad_timestamps = st.one_of(
         ["", "yesterday", "2026-13-01T00:00:00Z", "2026-02-30T10:00:00.000Z", "10:00", "2026-11-28T25:61:00Z"]
     ),
     st.text(max_size=30),
-    wrong_types,
+    wrong_json_types,
 )
 message_types = st.one_of(
     st.sampled_from(
@@ -204,7 +208,7 @@ message_types = st.one_of(
             "ScheduledNotification ",
         ]
     ),
-    wrong_types,
+    wrong_json_types,
     st.text(max_size=20),
 )
 TOP_FIELDS = (
@@ -232,7 +236,7 @@ rule_parameters = st.one_of(
     st.dictionaries(
         st.sampled_from(PARAMETER_NAMES),
         st.one_of(
-            st.sampled_from(["true", "false", "TRUE", " yes ", "", "role/x"]), wrong_types, odd_strings
+            st.sampled_from(["true", "false", "TRUE", " yes ", "", "role/x"]), wrong_json_types, odd_strings
         ),
         max_size=4,
     ),
@@ -248,6 +252,7 @@ def mutated_events(draw):
     invoking = json.loads(event["invokingEvent"])
     event["accountId"] = account
     invoking["awsAccountId"] = account
+    raw_invoking = None
     for _ in range(draw(st.integers(1, 4))):
         kind = draw(
             st.sampled_from(
@@ -283,13 +288,13 @@ def mutated_events(draw):
         elif kind == "parameters":
             event["ruleParameters"] = json.dumps(draw(rule_parameters))
         elif kind == "raw invoking":
-            invoking = draw(st.one_of(odd_strings, st.just("[" * 50_000), wrong_types))
+            raw_invoking = draw(st.one_of(odd_strings, st.just("[" * 50_000), wrong_types))
         else:
             event["ruleParameters"] = draw(st.one_of(odd_strings, st.just("{" * 50_000), st.just("[]")))
-    if isinstance(invoking, dict) and "invokingEvent" in event and isinstance(event["invokingEvent"], str):
-        event["invokingEvent"] = json.dumps(invoking)
-    elif not isinstance(invoking, dict):
-        event["invokingEvent"] = invoking
+    if raw_invoking is not None:
+        event["invokingEvent"] = raw_invoking
+    elif isinstance(event.get("invokingEvent"), str) and len(event["invokingEvent"]) < 8_000:
+        event["invokingEvent"] = json.dumps(invoking)  # not when a mutation replaced it
     return event
 
 

@@ -272,7 +272,7 @@ def test_an_unexpected_error_while_publishing_is_logged_not_raised(
     def broken(*_args, **_kwargs):
         raise KeyError("Title")
 
-    monkeypatch.setattr("root_access_keys.evaluator.build_finding", broken)
+    monkeypatch.setattr("root_access_keys.finding_publisher.build_finding", broken)
     root_model.set(ACCOUNT, RootState(keys=[RootKey(active=True)]))
     [evaluation] = handler(config_event(rule_parameters=HUB_ON), None)
 

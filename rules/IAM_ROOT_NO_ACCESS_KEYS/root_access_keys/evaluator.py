@@ -7,19 +7,19 @@ then "succeeds" with no evaluation) and ignores FailedEvaluations. This subclass
 
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from rdklib import Evaluator
 
 from .clients import AwsClients
-from .config_event import ScheduledEvent, parse_scheduled_event
+from .config_event import parse_scheduled_event
 from .config_results import put_evaluations
 from .errors import ExecutionRoleError
-from .metadata import load_policy
+from .finding_publisher import hub_status, publish_findings
 from .rule import AccountEvaluation, RootAccessKeysRule
-from .security_hub import FindingTarget, ImportResult, build_finding, finding_id, import_finding, utc_now
+from .security_hub import utc_now
 from .spec import RESOURCE_TYPE, RULE_NAME
 from .structured_log import log_event
 
@@ -41,66 +41,6 @@ def _function_account(context: object) -> str | None:
     arn = getattr(context, "invoked_function_arn", None)
     parts = arn.split(":") if isinstance(arn, str) else []
     return parts[4] if len(parts) > 4 and parts[4].isdigit() else None
-
-
-def _publish_one(
-    clients: AwsClients, scheduled: ScheduledEvent, evaluation: AccountEvaluation, now: datetime
-) -> ImportResult:
-    region = scheduled.rule_region or clients.region or ""
-    if clients.remaining_seconds() <= 0:
-        # Only the reserve kept for recording results is left: a slow Security Hub call could make
-        # the invocation time out after the evaluation was recorded.
-        return ImportResult(
-            finding_id(scheduled.partition, region, scheduled.account_id),
-            "finding not sent: the invocation's time budget is used up",
-        )
-    try:
-        securityhub = clients.build_client("securityhub", region=scheduled.rule_region)
-        region = securityhub.meta.region_name
-        target = FindingTarget(
-            account_id=scheduled.account_id,
-            partition=scheduled.partition,
-            region=region,
-            config_rule_name=scheduled.rule_name,
-            config_rule_arn=scheduled.config_rule_arn,
-        )
-        finding = build_finding(evaluation.verdict, target, load_policy(), now=now, report=evaluation.report)
-        return import_finding(securityhub, finding)
-    except Exception as error:  # publishing must never affect the recorded evaluation
-        return ImportResult(
-            finding_id(scheduled.partition, region, scheduled.account_id),
-            f"finding not sent: {type(error).__name__}: {str(error)[:240]}",
-        )
-
-
-def _publish_findings(
-    clients: AwsClients, scheduled: ScheduledEvent, evaluations: Sequence[object], now: datetime
-) -> list[ImportResult]:
-    """Upsert one Security Hub finding per evaluated account, with the evaluated account's
-    credentials (so in organization mode the finding lands in the member account). Never raises:
-    the Config evaluation is already recorded and a Security Hub problem must not undo that."""
-    results = []
-    for evaluation in evaluations:
-        if not isinstance(evaluation, AccountEvaluation):
-            continue
-        result = _publish_one(clients, scheduled, evaluation, now)
-        if result.error:
-            log_event(
-                logging.ERROR,
-                "security hub finding not imported",
-                rule=RULE_NAME,
-                account=scheduled.account_id,
-                finding_id=result.finding_id,
-                cause=result.error,
-            )
-        results.append(result)
-    return results
-
-
-def _hub_status(enabled: bool, results: Sequence[ImportResult]) -> str:
-    if not enabled:
-        return "off"
-    return "imported" if results and all(result.imported for result in results) else "failed"
 
 
 class StrictEvaluator(Evaluator):
@@ -142,7 +82,7 @@ class StrictEvaluator(Evaluator):
                 put_evaluations(config, payload, scheduled.result_token, test_mode=scheduled.test_mode)
                 # Only after Config has the evaluation; failures here are logged, never raised.
                 hub_results = (
-                    _publish_findings(clients, scheduled, evaluations, self.clock())
+                    publish_findings(clients, scheduled, evaluations, self.clock())
                     if parameters.security_hub_findings
                     else []
                 )
@@ -175,7 +115,7 @@ class StrictEvaluator(Evaluator):
                 annotation=verdict.annotation,
                 api_calls=clients.calls,
                 test_mode=scheduled.test_mode,
-                security_hub=_hub_status(parameters.security_hub_findings, hub_results),
+                security_hub=hub_status(parameters.security_hub_findings, hub_results),
                 security_hub_error=next((r.error for r in hub_results if r.error), None),
                 duration_ms=round((time.monotonic() - started) * 1000),
             )
