@@ -81,6 +81,14 @@ def test_invoking_event_that_is_not_a_json_object(invoking):
         parse_scheduled_event(event)
 
 
+@pytest.mark.parametrize("field", ["invokingEvent", "ruleParameters"])
+def test_number_beyond_pythons_digit_limit_is_a_clear_error(field):
+    event = make_event()
+    event[field] = '{"awsAccountId": ' + "9" * 5000 + "}"
+    with pytest.raises(InvalidEventError, match=f"{field} is not valid JSON"):
+        parse_scheduled_event(event)
+
+
 def test_deeply_nested_invoking_event_is_a_clear_error():
     event = make_event()
     event["invokingEvent"] = "[" * 5000 + "]" * 5000

@@ -50,7 +50,8 @@ def _field(event: Mapping[str, object], name: str, *, required: bool = True) -> 
 def _json_object(text: str, name: str) -> dict[str, object]:
     try:
         decoded = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as error:
+    # ValueError beyond JSONDecodeError: a number longer than Python's int digit limit.
+    except (ValueError, RecursionError) as error:
         raise InvalidEventError(f"Config event field {name} is not valid JSON: {error}") from None
     if not isinstance(decoded, dict):
         raise InvalidEventError(f"Config event field {name} must be a JSON object")
