@@ -12,6 +12,7 @@ help:
 	@echo "make demo   run the rule's Lambda handler against a local AWS emulator"
 	@echo "make test   lint, pytest, and rdk test-local"
 	@echo "make lint   ruff"
+	@echo "make runbooks   validate the remediation runbooks and regenerate their JSON for rdk"
 
 $(PY):
 	@py312=$$(sh scripts/find-python312.sh) || exit 1; \
