@@ -15,11 +15,11 @@ from typing import Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 from root_access_keys.account_summary import AccountSummary
+from root_access_keys.assessment import assess_root_access_keys, root_arn
 from root_access_keys.aws_errors import describe_failure
 from root_access_keys.clients import client_config
-from root_access_keys.decision import Verdict, decide, needs_credential_report
+from root_access_keys.decision import Verdict, decide
 from root_access_keys.evidence import ReportEvidence, ReportNotRead, ReportRead
-from root_access_keys.iam_evidence import CredentialReportReader, read_account_summary
 from root_access_keys.parameters import RuleParameters
 
 from .evidence_files import read_account_summary_file, read_credential_report_file
@@ -129,22 +129,19 @@ def audit_live(
     except BotoCoreError as error:
         raise AuditError(f"Cannot set up AWS clients: {error}") from error
     account_id, partition = _caller_account(sts)
-    summary = read_account_summary(iam)
-    report: ReportEvidence = ReportNotRead()
-    if needs_credential_report(summary, parameters):
-        deadline = time.monotonic() + max(timeout, 0.0)
-        reader = CredentialReportReader(
-            iam,
-            remaining_seconds=lambda: deadline - time.monotonic(),
-            expected_root_arn=f"arn:{partition}:iam::{account_id}:root",
-            sleep=sleep,
-        )
-        report = reader.read(summary, parameters)
+    deadline = time.monotonic() + max(timeout, 0.0)
+    assessment = assess_root_access_keys(
+        iam,
+        parameters,
+        expected_root_arn=root_arn(partition, account_id),
+        remaining_seconds=lambda: deadline - time.monotonic(),
+        sleep=sleep,
+    )
     return AuditResult(
-        verdict=decide(summary, report, parameters),
+        verdict=assessment.verdict,
         evidence_source="live",
         account_id=account_id,
         partition=partition,
-        report_generated_at=_report_time(report),
+        report_generated_at=_report_time(assessment.report),
         api_calls=tuple(calls),
     )

@@ -5,11 +5,11 @@ from typing import Any
 
 from rdklib import ComplianceType, ConfigRule, Evaluation
 
+from .assessment import assess_root_access_keys, root_arn
 from .clients import AwsClients
 from .config_event import parse_scheduled_event
-from .decision import Verdict, decide, needs_credential_report
-from .evidence import ReportEvidence, ReportNotRead
-from .iam_evidence import CredentialReportReader, read_account_summary
+from .decision import Verdict
+from .evidence import ReportEvidence
 from .parameters import RuleParameters, parse_rule_parameters
 from .spec import RESOURCE_TYPE
 
@@ -40,18 +40,13 @@ class RootAccessKeysRule(ConfigRule):
         self, event: Mapping[str, Any], client_factory: AwsClients, valid_rule_parameters: RuleParameters
     ) -> list[Evaluation]:
         scheduled = parse_scheduled_event(event)
-        iam = client_factory.build_client("iam")
-        summary = read_account_summary(iam)
-        report: ReportEvidence = ReportNotRead()
-        if needs_credential_report(summary, valid_rule_parameters):
-            reader = CredentialReportReader(
-                iam,
-                remaining_seconds=client_factory.remaining_seconds,
-                expected_root_arn=f"arn:{scheduled.partition}:iam::{scheduled.account_id}:root",
-            )
-            report = reader.read(summary, valid_rule_parameters)
-        verdict = decide(summary, report, valid_rule_parameters)
-        return [AccountEvaluation(verdict, scheduled.account_id, report)]
+        assessment = assess_root_access_keys(
+            client_factory.build_client("iam"),
+            valid_rule_parameters,
+            expected_root_arn=root_arn(scheduled.partition, scheduled.account_id),
+            remaining_seconds=client_factory.remaining_seconds,
+        )
+        return [AccountEvaluation(assessment.verdict, scheduled.account_id, assessment.report)]
 
     def get_execution_role_arn(self, event: Mapping[str, Any]) -> str | None:  # type: ignore[override]
         """The role to assume in the evaluated account, or None to use the function's own role."""
