@@ -241,3 +241,11 @@ def test_oversized_csv_field_is_a_clear_error():
     huge = "s" * 200_000  # beyond csv's default field size limit
     with pytest.raises(CredentialReportError, match="not valid CSV"):
         parse_root_credentials(real_report(report_key(service=f'"{huge}"')))
+
+
+def test_no_information_marks_the_last_use_unknown_and_na_marks_never_used():
+    unknown = parse_root_credentials(report_csv([root_report_row(keys=(report_key(used="no_information"),))]))
+    never = parse_root_credentials(report_csv([root_report_row(keys=(report_key(used="N/A"),))]))
+    assert unknown is not None and never is not None
+    assert unknown.access_keys[0].last_use_known is False
+    assert never.access_keys[0].last_use_known is True

@@ -378,3 +378,19 @@ def test_fit_annotation_drops_trailing_parts_then_truncates():
     cut = fit_annotation("z" * 400)
     assert len(cut) == MAX_ANNOTATION
     assert cut.endswith("...")
+
+
+def test_a_key_with_no_record_of_use_is_not_called_never_used():
+    key = AccessKeyState(
+        slot=1,
+        active=True,
+        last_rotated=datetime(2024, 1, 1, tzinfo=UTC),
+        last_used=None,
+        last_used_region=None,
+        last_used_service=None,
+        last_use_known=False,
+    )
+    root = RootCredentials(arn="arn:aws:iam::123456789012:root", access_keys=(key,), certificates=())
+    verdict = decide(AccountSummary(access_keys_present=1), ReportRead(root=root), RuleParameters())
+    assert "last use unknown" in verdict.annotation
+    assert "never used" not in verdict.annotation

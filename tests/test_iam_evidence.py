@@ -299,3 +299,19 @@ def test_summary_connection_failure_raises_naming_the_action():
         AccountSummaryUnavailableError, match="iam:GetAccountSummary failed: EndpointConnection"
     ):
         read_account_summary(Unreachable())
+
+
+def test_polling_stops_after_max_polls_even_when_the_budget_never_shrinks():
+    iam = boto3.client("iam", region_name="us-east-1")
+    policy = PollingPolicy(first_delay=0.0, max_delay=0.0, call_allowance=0.0, max_polls=5)
+    with Stubber(iam) as stub:
+        stub.add_client_error("get_credential_report", "ReportNotPresent", http_status_code=410)
+        for _ in range(5):
+            stub.add_response("generate_credential_report", {"State": "INPROGRESS"})
+        reader = CredentialReportReader(
+            iam, remaining_seconds=lambda: 1000.0, sleep=lambda _: None, polling=policy
+        )
+        evidence = reader.read(AccountSummary(access_keys_present=1), RuleParameters())
+        stub.assert_no_pending_responses()
+    assert isinstance(evidence, ReportUnavailable)
+    assert "after 5 checks" in evidence.reason

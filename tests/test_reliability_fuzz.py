@@ -351,14 +351,14 @@ def report_bytes(draw):
         damage = draw(
             st.sampled_from(["value", "drop column", "swap columns", "drop field", "case", "bytes"])
         )
-        if damage == "value":
+        if damage == "value" and root:
             index = draw(st.integers(0, len(root) - 1))
             root[index] = draw(st.one_of(st.text(max_size=12), st.sampled_from(["TRUE", "FALSE", "", "N/A"])))
         elif damage == "drop column" and len(header) > 1:
             index = draw(st.integers(0, len(header) - 1))
-            del header[index]
-            del root[index]
-            del user[index]
+            for row in (header, root, user):
+                if index < len(row):
+                    del row[index]
         elif damage == "swap columns":
             first, second = draw(st.integers(0, len(header) - 1)), draw(st.integers(0, len(header) - 1))
             header[first], header[second] = header[second], header[first]

@@ -39,6 +39,8 @@ class AccessKeyState:
     last_used: datetime | None
     last_used_region: str | None
     last_used_service: str | None
+    # False when IAM has no record of use ("no_information"), as opposed to "N/A": never used.
+    last_use_known: bool = True
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ def _access_key(row: dict[str, str], slot: int) -> AccessKeyState | None:
         last_used=_time(row, prefix + "last_used_date"),
         last_used_region=_text(row, prefix + "last_used_region"),
         last_used_service=_text(row, prefix + "last_used_service"),
+        last_use_known=(row.get(prefix + "last_used_date") or "").strip().lower() != "no_information",
     )
 
 

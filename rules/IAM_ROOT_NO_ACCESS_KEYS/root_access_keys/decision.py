@@ -65,7 +65,7 @@ def _day(moment: datetime | None) -> str:
 def _describe_key(key: AccessKeyState) -> str:
     state = "active" if key.active else "inactive"
     if key.last_used is None:
-        use = "never used"
+        use = "never used" if key.last_use_known else "last use unknown"
     else:
         where = " ".join(part for part in (key.last_used_service, key.last_used_region) if part)
         use = f"last used {_day(key.last_used)}" + (f" ({where})" if where else "")

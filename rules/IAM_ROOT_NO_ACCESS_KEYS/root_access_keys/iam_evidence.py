@@ -41,6 +41,9 @@ class PollingPolicy:
     max_delay: float = 8.0
     # Seconds a GenerateCredentialReport/GetCredentialReport pair needs; no poll starts without it.
     call_allowance: float = 2.0
+    # A bound that does not trust the clock, so even a budget that never shrinks ends. 120 polls
+    # cover Lambda's longest timeout (900 s) at max_delay; the time budget normally ends it first.
+    max_polls: int = 120
 
 
 class _NotReady(Exception):
@@ -129,7 +132,7 @@ class CredentialReportReader:
     def _generate_and_get(self) -> ReportRead:
         delay = self._polling.first_delay
         waited = 0.0
-        while True:
+        for _ in range(self._polling.max_polls):
             if self._generate() == "COMPLETE":
                 try:
                     return self._get()
@@ -142,6 +145,9 @@ class CredentialReportReader:
             self._sleep(delay)
             waited += delay
             delay = min(delay * 2, self._polling.max_delay)
+        raise _Unavailable(
+            f"credential report still generating after {self._polling.max_polls} checks over {waited:.0f}s"
+        )
 
 
 class _Unavailable(Exception):
