@@ -90,7 +90,7 @@ def read_account_summary_file(path: Path) -> AccountSummary:
         raise EvidenceFileError(path, f"holds a JSON {type(document).__name__}, not {what}")
     summary_map = document.get("SummaryMap", document)
     try:
-        return parse_summary_map(summary_map)
+        return parse_summary_map(summary_map, source="exported account summary")
     except AccountSummaryFormatError as error:
         raise EvidenceFileError(path, f"is not an IAM account summary: {error}") from None
 

@@ -19,6 +19,8 @@ class AccountSummary:
     signing_certificates_present: int | None = None
     password_present: int | None = None
     mfa_enabled: int | None = None
+    # Where the flags came from, as the annotation names it.
+    source: str = "live IAM account summary"
 
     @property
     def root_has_no_credentials(self) -> bool:
@@ -42,7 +44,7 @@ def _count(summary_map: Mapping[str, object], name: str, *, required: bool) -> i
     return value
 
 
-def parse_summary_map(summary_map: object) -> AccountSummary:
+def parse_summary_map(summary_map: object, *, source: str = "live IAM account summary") -> AccountSummary:
     """Read a SummaryMap (the dict boto3 returns). AccountAccessKeysPresent is required."""
     if not isinstance(summary_map, Mapping):
         raise AccountSummaryFormatError("The account summary's SummaryMap is not an object")
@@ -51,4 +53,5 @@ def parse_summary_map(summary_map: object) -> AccountSummary:
         signing_certificates_present=_count(summary_map, SIGNING_CERTIFICATES_PRESENT, required=False),
         password_present=_count(summary_map, PASSWORD_PRESENT, required=False),
         mfa_enabled=_count(summary_map, MFA_ENABLED, required=False),
+        source=source,
     )

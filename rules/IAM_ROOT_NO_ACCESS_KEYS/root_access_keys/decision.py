@@ -147,7 +147,7 @@ def _decide_with_summary(
         return Verdict(
             Compliance.COMPLIANT,
             fit_annotation(
-                "No root access key exists (live IAM account summary: AccountAccessKeysPresent = 0).", note
+                f"No root access key exists ({summary.source}: AccountAccessKeysPresent = 0).", note
             ),
             ReportState.NOT_READ if isinstance(report, ReportNotRead) else ReportState.CURRENT,
             0,
@@ -155,7 +155,7 @@ def _decide_with_summary(
             certificates,
         )
 
-    existence = "Root access key exists (live IAM account summary: AccountAccessKeysPresent > 0)"
+    existence = f"Root access key exists ({summary.source}: AccountAccessKeysPresent > 0)"
     if isinstance(report, ReportUnavailable):
         return Verdict(
             Compliance.NON_COMPLIANT,
