@@ -13,6 +13,7 @@ help:
 	@echo "make test   lint, pytest, and rdk test-local"
 	@echo "make lint   ruff"
 	@echo "make runbooks   validate the remediation runbooks and regenerate their JSON for rdk"
+	@echo "make package   build the Lambda zips and the deployable templates under build/"
 
 $(PY):
 	@py312=$$(sh scripts/find-python312.sh) || exit 1; \
@@ -53,8 +54,27 @@ runbooks-check: $(STAMP)
 	$(PY) scripts/build_runbooks.py --check
 
 # --- packaging and deployment (issue 4) ---
+# build/IAM_ROOT_NO_ACCESS_KEYS.zip (rule + rdklib + PyYAML for arm64), build/ROOT_KEY_EVENTS.zip,
+# and build/<template>.yaml with the runbooks inlined; docs/deployment.md explains each.
+.PHONY: package cfn-lint deploy-tags
+package: $(STAMP)
+	$(PY) scripts/package.py
+
+cfn-lint: package
+	$(VENV)/bin/cfn-lint templates/*.yaml build/*.yaml
+
+# The Tags of parameters.json as the Key=Value words `aws cloudformation deploy --tags` takes.
+deploy-tags: $(PY)
+	@$(PY) scripts/package.py tags parameters.json
+
 
 # --- benchmarks (issue 6) ---
+
+.PHONY: bench
+# API calls, cold start, warm invocations, memory, 1,000-account organization run and zip size against
+# a local moto server, plus the reliability suite; markdown table on stdout and in bench/results.md.
+bench: $(STAMP)
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis reports

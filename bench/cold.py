@@ -14,6 +14,30 @@ from .stats import ImportCost, extra_imports, median, parse_importtime
 
 PROBE = Path(__file__).resolve().parent / "cold_probe.py"
 MODES = ("handler", "baseline")
+CODE_DIR_VARIABLE = "ROOTKEYS_BENCH_CODE_DIR"
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One kind of cold run: which probe mode, and the code root and settings it runs with."""
+
+    name: str
+    mode: str
+    env: dict[str, str]
+
+
+def variants(code_dirs: dict[str, Path]) -> list[Variant]:
+    """The baseline, the handler from the repository, and the handler from each unpacked code root.
+
+    Lambda's code directory is read-only, so Python cannot cache compiled modules there: an
+    unpacked zip runs with PYTHONDONTWRITEBYTECODE=1 and compiles whatever the zip has no .pyc for.
+    """
+    found = [Variant("baseline", "baseline", {}), Variant("handler", "handler", {})]
+    for name, directory in code_dirs.items():
+        found.append(
+            Variant(name, "handler", {CODE_DIR_VARIABLE: str(directory), "PYTHONDONTWRITEBYTECODE": "1"})
+        )
+    return found
 
 
 @dataclass(frozen=True)
@@ -51,17 +75,19 @@ def _probe(
     return result, done.stderr, elapsed
 
 
-def cold(host: MotoHost, repeats: int) -> ColdResult:
+def cold(host: MotoHost, repeats: int, code_dirs: dict[str, Path]) -> ColdResult:
+    """Cold runs of every variant, interleaved (the order rotates each round), `repeats` of each."""
     reset_moto(host.endpoint)
     host.set_states({OWN_ACCOUNT: api_call_scenarios()[0].state})
     env = aws_environment(host.endpoint)
     _probe("baseline", env)  # the server loads its IAM and Config backends on first use
-    runs: dict[str, list[ColdRun]] = {mode: [] for mode in MODES}
+    kinds = variants(code_dirs)
+    runs: dict[str, list[ColdRun]] = {variant.name: [] for variant in kinds}
     for repeat in range(repeats):
-        for mode in MODES if repeat % 2 == 0 else tuple(reversed(MODES)):
+        for variant in kinds[repeat % len(kinds) :] + kinds[: repeat % len(kinds)]:
             host.drain()
-            result, _, elapsed = _probe(mode, env)
-            runs[mode].append(
+            result, _, elapsed = _probe(variant.mode, {**env, **variant.env})
+            runs[variant.name].append(
                 ColdRun(
                     in_process_s=float(result["total_s"]),  # type: ignore[arg-type]
                     import_s=float(result["import_s"]),  # type: ignore[arg-type]

@@ -1,6 +1,6 @@
 """One cold evaluation in a fresh interpreter; prints its timings as one JSON line.
 
-Usage: python bench/cold_probe.py handler|baseline ACCOUNT_ID
+Usage: python bench/cold_probe.py handler|baseline ACCOUNT_ID   (code root: $ROOTKEYS_BENCH_CODE_DIR)
   handler:  import the Lambda handler from the rule folder and evaluate once (as Lambda would)
   baseline: import boto3 and make the same two calls with plain boto3
 The AWS endpoint, region and credentials come from the environment (bench/run.py sets them).
@@ -18,7 +18,11 @@ import resource  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-RULE_DIR = Path(__file__).resolve().parent.parent / "rules" / "IAM_ROOT_NO_ACCESS_KEYS"
+# The Lambda code root: the repository's rule folder, or an unpacked deployment zip.
+RULE_DIR = Path(
+    os.environ.get("ROOTKEYS_BENCH_CODE_DIR")
+    or Path(__file__).resolve().parent.parent / "rules" / "IAM_ROOT_NO_ACCESS_KEYS"
+)
 NOTIFICATION_TIME = "2026-11-28T10:00:00.000Z"
 
 

@@ -1,5 +1,7 @@
 """Size of the deployable zip: `make package`'s build/IAM_ROOT_NO_ACCESS_KEYS.zip, and the minimal content."""
 
+import compileall
+import py_compile
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -58,3 +60,25 @@ def package_sizes() -> tuple[PackageSize | None, PackageSize]:
         _build(path)
         minimal = _measure(path, "rule folder without tests + rdklib", "built by bench")
     return packaged, minimal
+
+
+def deployable_zip(scratch: Path) -> Path:
+    """`make package`'s zip if it exists, else the minimal content built into `scratch`."""
+    built = ROOT / "build" / "IAM_ROOT_NO_ACCESS_KEYS.zip"
+    if built.exists():
+        return built
+    path = scratch / "minimal.zip"
+    _build(path)
+    return path
+
+
+def unpack(archive: Path, target: Path, *, compile_modules: bool) -> Path:
+    """Unpack a deployment zip as Lambda does; optionally add the .pyc files a build step could ship."""
+    with zipfile.ZipFile(archive) as opened:
+        opened.extractall(target)
+    if compile_modules:
+        # unchecked-hash: the .pyc stays valid whatever timestamps the zip gives the sources.
+        compileall.compile_dir(
+            target, quiet=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH
+        )
+    return target

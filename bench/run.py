@@ -64,6 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer repeats and 100 accounts (a smoke run)")
     parser.add_argument("--skip-reliability", action="store_true", help="do not run the reliability tests")
     parser.add_argument("--output", default=str(ROOT / "bench" / "results.md"))
+    parser.add_argument(
+        "--candidate", metavar="DIR", help="also cold-start a code root to compare (e.g. a patched copy)"
+    )
     args = parser.parse_args(argv)
     settings = (
         {
@@ -90,7 +93,15 @@ def main(argv: list[str] | None = None) -> int:
         use_in_this_process(host.endpoint)
         handler = in_process.load_handler()
         api_baseline, api_calls = in_process.api_calls(host, handler, settings["api_repeats"])
-        cold_result = cold.cold(host, settings["cold_runs"])
+        with tempfile.TemporaryDirectory() as scratch:
+            archive = package.deployable_zip(Path(scratch))
+            code_dirs = {
+                "zip": package.unpack(archive, Path(scratch) / "zip", compile_modules=False),
+                "zip+pyc": package.unpack(archive, Path(scratch) / "zip-pyc", compile_modules=True),
+            }
+            if args.candidate:
+                code_dirs["candidate"] = Path(args.candidate).resolve()
+            cold_result = cold.cold(host, settings["cold_runs"], code_dirs)
         warm_result = in_process.warm(host, handler, settings["warm_repeats"], settings["warm_calls"])
         org_result = org.organization(host, handler, settings["accounts"], settings["baseline_every"])
     finally:

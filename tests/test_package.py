@@ -28,7 +28,7 @@ ACCOUNT_ID = "123456789012"
 RUNTIME_DISTRIBUTIONS = ("boto3", "botocore", "jmespath", "dateutil", "s3transfer", "urllib3", "six")
 
 CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 zip_path, runtime_dir, event_json = sys.argv[1], sys.argv[2], sys.argv[3]
 sys.path[:0] = [zip_path, runtime_dir]
 started = time.perf_counter()
@@ -51,7 +51,10 @@ print(json.dumps({
     "origins": origins,
     "import_ms": round((imported - started) * 1000),
     "total_ms": round((finished - started) * 1000),
-    "max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    # VmHWM is this process's own peak (ru_maxrss would carry the parent's over fork and exec).
+    "max_rss_kb": int(next(
+        line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM:")
+    )),
 }))
 """
 
@@ -95,7 +98,7 @@ def moto_endpoint():
         server.stop()
 
 
-def _run_clean(zip_path, runtime_dir, endpoint, event, *, extra_env=None):
+def _child(zip_path, runtime_dir, endpoint, event, *, extra_env=None):
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "AWS_ACCESS_KEY_ID": "testing",
@@ -106,7 +109,7 @@ def _run_clean(zip_path, runtime_dir, endpoint, event, *, extra_env=None):
         "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
         **(extra_env or {}),
     }
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-I", "-S", "-c", CHILD, str(zip_path), str(runtime_dir), json.dumps(event)],
         capture_output=True,
         text=True,
@@ -114,6 +117,10 @@ def _run_clean(zip_path, runtime_dir, endpoint, event, *, extra_env=None):
         timeout=120,
         check=False,
     )
+
+
+def _run_clean(zip_path, runtime_dir, endpoint, event, *, extra_env=None):
+    result = _child(zip_path, runtime_dir, endpoint, event, extra_env=extra_env)
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -153,12 +160,19 @@ def test_trigger_zip_holds_only_the_trigger_module(artifacts):
     assert zipfile.ZipFile(artifacts["trigger"]).namelist() == ["root_key_events.py"]
 
 
+@pytest.mark.parametrize(
+    "rule_parameters",
+    [{}, {"SecurityHubFindings": "true"}],
+    ids=["config-only", "with-security-hub-finding"],
+)
 def test_packaged_zip_evaluates_a_scheduled_event_in_a_clean_interpreter(
-    artifacts, runtime_dir, moto_endpoint, config_event
+    artifacts, runtime_dir, moto_endpoint, config_event, rule_parameters
 ):
     endpoint, model = moto_endpoint
     model.set(ACCOUNT_ID, RootState(keys=[RootKey(active=True)]))
-    outcome = _run_clean(artifacts["rule"], runtime_dir, endpoint, config_event())
+    outcome = _run_clean(
+        artifacts["rule"], runtime_dir, endpoint, config_event(rule_parameters=rule_parameters)
+    )
 
     [evaluation] = outcome["evaluations"]
     assert evaluation["ComplianceType"] == "NON_COMPLIANT"
@@ -173,6 +187,9 @@ def test_packaged_zip_evaluates_a_scheduled_event_in_a_clean_interpreter(
     ]
     assert strays == []
     assert any(origin.startswith(f"{artifacts['rule']}/rdklib/") for origin in outcome["origins"])
+    if rule_parameters:
+        # The finding's framework list comes from policy.yaml, parsed by the bundled PyYAML.
+        assert any(origin.startswith(f"{artifacts['rule']}/yaml/") for origin in outcome["origins"])
     # The numbers docs/deployment.md quotes; printed, never asserted.
     print(
         f"\ncold evaluation: import {outcome['import_ms']} ms, total {outcome['total_ms']} ms, "
@@ -183,30 +200,8 @@ def test_packaged_zip_evaluates_a_scheduled_event_in_a_clean_interpreter(
 def test_packaged_zip_fails_closed_when_iam_is_denied(artifacts, runtime_dir, moto_endpoint, config_event):
     endpoint, model = moto_endpoint
     model.set(ACCOUNT_ID, RootState(keys=[], denied_actions=frozenset({"GetAccountSummary"})))
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_MAX_ATTEMPTS": "1",
-    }
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-I",
-            "-S",
-            "-c",
-            CHILD,
-            str(artifacts["rule"]),
-            str(runtime_dir),
-            json.dumps(config_event()),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
+    result = _child(
+        artifacts["rule"], runtime_dir, endpoint, config_event(), extra_env={"AWS_MAX_ATTEMPTS": "1"}
     )
     assert result.returncode != 0
     assert "AccountSummaryUnavailableError" in result.stderr

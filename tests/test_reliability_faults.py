@@ -34,7 +34,6 @@ from root_access_keys.errors import (
     ExecutionRoleError,
     RuleError,
 )
-from root_access_keys.iam_evidence import CredentialReportReader
 
 from rootkeys.emulator import RootKey, RootState
 
@@ -306,14 +305,41 @@ def _write_tally(suite: str, counts: Counter) -> None:
     tally.write_text(json.dumps(data))
 
 
+def patch_report_polling_sleep(monkeypatch, sleep) -> int:
+    """Point every `sleep=time.sleep` keyword default in the rule package at `sleep`.
+
+    The report reader's polling sleep is injected through keyword defaults (bound to time.sleep
+    when the module loads), wherever the package currently takes it; returns how many were found.
+    """
+    import inspect
+    import sys
+    import time as time_module
+
+    import IAM_ROOT_NO_ACCESS_KEYS  # noqa: F401 - loads every module the handler uses
+
+    patched = 0
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("root_access_keys") or module is None:
+            continue
+        for _, member in inspect.getmembers(module):
+            functions = [member]
+            if inspect.isclass(member) and member.__module__ == name:
+                functions = [value for value in vars(member).values() if inspect.isfunction(value)]
+            for function in functions:
+                defaults = getattr(function, "__kwdefaults__", None)
+                if inspect.isfunction(function) and defaults and defaults.get("sleep") is time_module.sleep:
+                    monkeypatch.setitem(defaults, "sleep", sleep)
+                    patched += 1
+    assert patched, "found no sleep=time.sleep default in root_access_keys: report polling would really sleep"
+    return patched
+
+
 @pytest.fixture
 def clock(monkeypatch):
     """botocore's retry backoff and the report reader's polling both sleep on the fake clock."""
     fake = FakeClock()
     monkeypatch.setattr(botocore.endpoint, "time", SimpleNamespace(sleep=fake.sleep))
-    defaults = CredentialReportReader.__init__.__kwdefaults__
-    assert defaults is not None and "sleep" in defaults, "CredentialReportReader lost its sleep parameter"
-    monkeypatch.setitem(defaults, "sleep", fake.sleep)
+    patch_report_polling_sleep(monkeypatch, fake.sleep)
     return fake
 
 
@@ -361,7 +387,8 @@ def classify(evaluation: dict | None, account: Account) -> str:
 
 
 def max_report_polls(budget_seconds: float) -> int:
-    """Upper bound on GenerateCredentialReport calls the polling policy allows in a time budget."""
+    """Upper bound on GenerateCredentialReport calls the polling policy allows in a time budget
+    (the first wait is 1 s and waits only grow)."""
     return 2 + int(max(budget_seconds, 0.0))
 
 

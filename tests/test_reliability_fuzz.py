@@ -10,6 +10,7 @@ is never turned into COMPLIANT by whatever the report contains.
 import base64
 import json
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import boto3
@@ -25,7 +26,7 @@ from rootkeys.emulator import RootKey, RootState
 
 TALLY: Counter[str] = Counter()
 FUZZ = settings(
-    max_examples=120,
+    max_examples=250,
     deadline=None,
     suppress_health_check=[
         HealthCheck.function_scoped_fixture,
@@ -90,7 +91,7 @@ def _report_response(content: bytes) -> AWSResponse:
     body = (
         f'<GetCredentialReportResponse xmlns="{IAM_NS}"><GetCredentialReportResult>'
         f"<Content>{base64.b64encode(content).decode()}</Content><ReportFormat>text/csv</ReportFormat>"
-        "<GeneratedTime>2026-11-28T09:00:00Z</GeneratedTime></GetCredentialReportResult>"
+        f"<GeneratedTime>{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}</GeneratedTime></GetCredentialReportResult>"
         "<ResponseMetadata><RequestId>fuzz</RequestId></ResponseMetadata></GetCredentialReportResponse>"
     )
     return AWSResponse("https://aws.invalid/", 200, {"Content-Type": "text/xml"}, _Body(body.encode()))
@@ -114,9 +115,39 @@ def shared_session():
     return session, dispatch
 
 
+def patch_report_polling_sleep(monkeypatch, sleep) -> int:
+    """Point every `sleep=time.sleep` keyword default in the rule package at `sleep`.
+
+    The report reader's polling sleep is injected through keyword defaults (bound to time.sleep
+    when the module loads), wherever the package currently takes it; returns how many were found.
+    """
+    import inspect
+    import sys
+    import time as time_module
+
+    import IAM_ROOT_NO_ACCESS_KEYS  # noqa: F401 - loads every module the handler uses
+
+    patched = 0
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("root_access_keys") or module is None:
+            continue
+        for _, member in inspect.getmembers(module):
+            functions = [member]
+            if inspect.isclass(member) and member.__module__ == name:
+                functions = [value for value in vars(member).values() if inspect.isfunction(value)]
+            for function in functions:
+                defaults = getattr(function, "__kwdefaults__", None)
+                if inspect.isfunction(function) and defaults and defaults.get("sleep") is time_module.sleep:
+                    monkeypatch.setitem(defaults, "sleep", sleep)
+                    patched += 1
+    assert patched, "found no sleep=time.sleep default in root_access_keys: report polling would really sleep"
+    return patched
+
+
 @pytest.fixture
 def fresh_wire(monkeypatch, shared_session):
     """Returns a function that starts a new recording for one Hypothesis example."""
+    patch_report_polling_sleep(monkeypatch, CLOCK.sleep)
     session, dispatch = shared_session
     monkeypatch.setattr(boto3, "DEFAULT_SESSION", session)
     monkeypatch.setattr(dispatch, "wire", None)
@@ -149,12 +180,27 @@ def _write_tally(suite: str, counts: Counter) -> None:
     tally.write_text(json.dumps(data))
 
 
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def sleep(self, seconds: float) -> None:
+        self.now += max(0.0, seconds)
+
+
+CLOCK = FakeClock()
+
+
 class Context:
+    """A Lambda context whose remaining time runs on the fake clock the report polling sleeps on."""
+
     invoked_function_arn = f"arn:aws:lambda:us-east-1:{ACCOUNT_ID}:function:IAM_ROOT_NO_ACCESS_KEYS"
 
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 60_000
+    def __init__(self) -> None:
+        self.deadline = CLOCK.now + 60.0
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int((self.deadline - CLOCK.now) * 1000)
 
 
 # --- event strategies ---------------------------------------------------------------------------
@@ -244,6 +290,20 @@ rule_parameters = st.one_of(
 )
 
 
+valid_parameters = st.fixed_dictionaries(
+    {},
+    optional={
+        "IgnoreInactiveKeys": st.sampled_from(["true", "false", "TRUE", " False "]),
+        "IncludeSigningCertificates": st.sampled_from(["true", "false"]),
+        "AssumeRoleMode": st.just("false"),
+        "ExecutionRoleRegion": st.just(""),
+    },
+)
+valid_times = st.datetimes(
+    min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+).map(lambda moment: moment.isoformat(timespec="milliseconds").replace("+00:00", "Z"))
+
+
 @st.composite
 def mutated_events(draw):
     """A real periodic event with a few of its fields dropped, added, retyped or made strange."""
@@ -253,6 +313,20 @@ def mutated_events(draw):
     event["accountId"] = account
     invoking["awsAccountId"] = account
     raw_invoking = None
+    if draw(st.integers(0, 2)) == 0:
+        # Only changes a real event may carry: extra fields, other valid parameters, other times.
+        for _ in range(draw(st.integers(0, 3))):
+            event[draw(st.text(min_size=1, max_size=12).filter(lambda name: name not in TOP_FIELDS))] = draw(
+                json_values
+            )
+            invoking[
+                draw(st.text(min_size=1, max_size=12).filter(lambda name: name not in INVOKING_FIELDS))
+            ] = draw(json_values)
+        event["ruleParameters"] = json.dumps(draw(valid_parameters))
+        event["eventLeftScope"] = draw(json_values)
+        invoking["notificationCreationTime"] = draw(valid_times)
+        event["invokingEvent"] = json.dumps(invoking)
+        return event
     for _ in range(draw(st.integers(1, 4))):
         kind = draw(
             st.sampled_from(
@@ -377,7 +451,7 @@ def report_bytes(draw):
     return content
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(content=report_bytes())
 def test_report_bytes_parse_or_raise_a_report_error(content):
     TALLY["report bytes parsed"] += 1
