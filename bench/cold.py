@@ -27,12 +27,12 @@ class Variant:
 
 
 def variants(code_dirs: dict[str, Path]) -> list[Variant]:
-    """The baseline, the handler from the repository, and the handler from each unpacked code root.
+    """The baseline, then the handler from each code root (`handler` is the repository's code).
 
-    Lambda's code directory is read-only, so Python cannot cache compiled modules there: an
-    unpacked zip runs with PYTHONDONTWRITEBYTECODE=1 and compiles whatever the zip has no .pyc for.
+    Lambda's code directory is read-only, so Python cannot cache compiled modules there: every
+    handler run uses PYTHONDONTWRITEBYTECODE=1 and compiles whatever its code root has no .pyc for.
     """
-    found = [Variant("baseline", "baseline", {}), Variant("handler", "handler", {})]
+    found = [Variant("baseline", "baseline", {"PYTHONDONTWRITEBYTECODE": "1"})]
     for name, directory in code_dirs.items():
         found.append(
             Variant(name, "handler", {CODE_DIR_VARIABLE: str(directory), "PYTHONDONTWRITEBYTECODE": "1"})
@@ -56,8 +56,8 @@ class ColdResult:
     extra_imports: list[ImportCost]
     import_self_us: dict[str, int]
 
-    def median_of(self, mode: str, field: str) -> float:
-        return median(getattr(run, field) for run in self.runs[mode])
+    def median_of(self, variant: str, field: str) -> float:
+        return median(getattr(run, field) for run in self.runs[variant])
 
 
 def _probe(
@@ -97,7 +97,11 @@ def cold(host: MotoHost, repeats: int, code_dirs: dict[str, Path]) -> ColdResult
                     requests=len(host.drain()),
                 )
             )
-    imports = {mode: parse_importtime(_probe(mode, env, importtime=True)[1]) for mode in MODES}
+    imports = {
+        variant.name: parse_importtime(_probe(variant.mode, {**env, **variant.env}, importtime=True)[1])
+        for variant in kinds
+        if variant.name in MODES
+    }
     return ColdResult(
         runs=runs,
         extra_imports=extra_imports(imports["handler"], imports["baseline"]),

@@ -2,6 +2,7 @@
 
 import compileall
 import py_compile
+import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -52,9 +53,10 @@ def _measure(path: Path, label: str, source: str) -> PackageSize:
 def package_sizes() -> tuple[PackageSize | None, PackageSize]:
     """(`make package`'s rule zip if it exists, the minimal content: rule folder without tests + rdklib)."""
     built = ROOT / "build" / "IAM_ROOT_NO_ACCESS_KEYS.zip"
-    packaged = (
-        _measure(built, "build/IAM_ROOT_NO_ACCESS_KEYS.zip", "make package") if built.exists() else None
-    )
+    packaged = None
+    if built.exists():
+        label = "build/IAM_ROOT_NO_ACCESS_KEYS.zip" + (", older than the sources" if is_stale(built) else "")
+        packaged = _measure(built, label, "make package")
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "minimal.zip"
         _build(path)
@@ -63,13 +65,17 @@ def package_sizes() -> tuple[PackageSize | None, PackageSize]:
 
 
 def deployable_zip(scratch: Path) -> Path:
-    """`make package`'s zip if it exists, else the minimal content built into `scratch`."""
-    built = ROOT / "build" / "IAM_ROOT_NO_ACCESS_KEYS.zip"
-    if built.exists():
-        return built
-    path = scratch / "minimal.zip"
+    """The deployment zip's content built from the current tree (rule folder without tests + rdklib),
+    so cold starts measure today's code even when build/ holds an older `make package` zip."""
+    path = scratch / "deployable.zip"
     _build(path)
     return path
+
+
+def is_stale(archive: Path) -> bool:
+    """True when a rule source file changed after the zip was built."""
+    built = archive.stat().st_mtime
+    return any(path.stat().st_mtime > built for path in RULE_DIR.rglob("*.py") if _wanted(path))
 
 
 def unpack(archive: Path, target: Path, *, compile_modules: bool) -> Path:
@@ -81,4 +87,16 @@ def unpack(archive: Path, target: Path, *, compile_modules: bool) -> Path:
         compileall.compile_dir(
             target, quiet=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH
         )
+    return target
+
+
+def compiled_rule_folder(target: Path) -> Path:
+    """The repository's rule folder (without tests) with every module compiled: the code's own cost,
+    whatever state the working tree's __pycache__ is in."""
+    for path in RULE_DIR.rglob("*"):
+        if _wanted(path):
+            destination = target / path.relative_to(RULE_DIR)
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, destination)
+    compileall.compile_dir(target, quiet=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
     return target

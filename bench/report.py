@@ -49,9 +49,9 @@ def _main_table(results: Results) -> list[str]:
         )
     cold = results.cold
     for label, field in (
-        ("in the interpreter (import + evaluate)", "in_process_s"),
-        ("CPU time of the process", "cpu_s"),
-        ("whole process (incl. interpreter start)", "process_s"),
+        ("repository code, modules compiled: in the interpreter (import + evaluate)", "in_process_s"),
+        ("repository code: CPU time of the process", "cpu_s"),
+        ("repository code: whole process (incl. interpreter start)", "process_s"),
     ):
         rule, base = cold.median_of("handler", field), cold.median_of("baseline", field)
         goal = _goal(ratio(rule, base), COLD_GOAL) if field == "in_process_s" else "-"
@@ -61,8 +61,8 @@ def _main_table(results: Results) -> list[str]:
         )
     base = cold.median_of("baseline", "in_process_s")
     labels = {
-        "zip": "from the deployment zip, read-only as on Lambda (no .pyc: compiled every cold start)",
-        "zip+pyc": "from the deployment zip with .pyc compiled in (what a build step could ship)",
+        "zip": "deployment zip content, read-only as on Lambda: no .pyc, compiled every cold start",
+        "zip+pyc": "deployment zip content with .pyc compiled in (what a build step could ship)",
         "candidate": "candidate code root (--candidate)",
     }
     for name, label in labels.items():

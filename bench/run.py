@@ -56,7 +56,7 @@ def run_reliability_suite() -> dict[str, Any]:
     summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else "no output"
     if done.returncode != 0:
         print(done.stdout[-4000:], file=sys.stderr)
-    return {"suites": suites, "outcome": summary}
+    return {"suites": suites, "outcome": summary, "passed": done.returncode == 0}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         if args.quick
         else {
-            "cold_runs": 15,
+            "cold_runs": 21,
             "warm_repeats": 9,
             "warm_calls": 60,
             "api_repeats": 3,
@@ -96,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as scratch:
             archive = package.deployable_zip(Path(scratch))
             code_dirs = {
+                "handler": package.compiled_rule_folder(Path(scratch) / "repository"),
                 "zip": package.unpack(archive, Path(scratch) / "zip", compile_modules=False),
                 "zip+pyc": package.unpack(archive, Path(scratch) / "zip-pyc", compile_modules=True),
             }
@@ -127,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         + org_result.root_model_mismatches
         + [scenario.scenario for scenario in api_calls if not scenario.verdict_ok]
     )
+    if reliability is not None and not reliability["passed"]:
+        failures.append(f"reliability suite: {reliability['outcome']}")
     compliant = next(scenario for scenario in api_calls if scenario.scenario == "compliant")
     if compliant.calls != 2:
         failures.append(f"compliant evaluation made {compliant.calls} API calls, not 2")

@@ -378,6 +378,14 @@ def _truth(state: RootState) -> str:
 
 @FUZZ
 @given(event=mutated_events(), has_key=st.booleans())
+# Another account, evaluated through a role assumed in it, with its own (default) root state.
+@example(
+    event={
+        **make_event("210987654321", rule_parameters={"ExecutionRoleName": "true"}),
+        "executionRoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/config-role",
+    },
+    has_key=False,
+)
 # Found by this test: a number too long for int() made json.loads raise a bare ValueError.
 @example(event={**make_event(), "invokingEvent": "9" * 8000}, has_key=False)
 @example(event={**make_event(), "ruleParameters": '{"IgnoreInactiveKeys": ' + "1" * 5000 + "}"}, has_key=True)
@@ -393,7 +401,12 @@ def test_any_event_gets_the_right_verdict_or_a_clear_error(root_model, handler, 
         return
     TALLY["events evaluated"] += 1
     assert wire.sent["PutEvaluations"] == 1
-    assert evaluation["ComplianceResourceId"] == ACCOUNT_ID
+    # Another account is evaluated only through a role assumed in it (ExecutionRoleName): its own state.
+    evaluated = evaluation["ComplianceResourceId"]
+    assert evaluated == event["accountId"]
+    if evaluated != ACCOUNT_ID:
+        assert wire.sent["AssumeRole"] == 1
+        state = root_model.state(evaluated)
     assert wire.put_compliance == [evaluation["ComplianceType"]]
     wrong = evaluation["ComplianceType"] != _truth(state)
     TALLY["wrong_verdicts"] += wrong

@@ -4,15 +4,20 @@ Never COMPLIANT while the live summary shows a key, unless IgnoreInactiveKeys is
 credential report lists the keys and every one of them is inactive.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from .account_summary import AccountSummary
-from .credential_report import AccessKeyState, RootCredentials
 from .errors import UndecidableError
 from .evidence import ReportEvidence, ReportNotRead, ReportRead, ReportUnavailable
 from .parameters import RuleParameters
+
+if TYPE_CHECKING:  # the report parser loads only when a report is read
+    from .credential_report import AccessKeyState, RootCredentials
 
 MAX_ANNOTATION = 256
 DELETE_ADVICE = "Sign in as root and delete the keys (CIS 1.4, IAM.4)."

@@ -1,9 +1,13 @@
 """What the rule knows about the credential report when it decides."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from .credential_report import RootCredentials
+if TYPE_CHECKING:  # the report parser loads only when a report is read
+    from .credential_report import RootCredentials
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ from datetime import datetime
 
 from .clients import AwsClients
 from .config_event import ScheduledEvent
-from .metadata import load_policy
 from .rule import AccountEvaluation
 from .security_hub import FindingTarget, ImportResult, build_finding, finding_id, import_finding
 from .spec import RULE_NAME
@@ -38,6 +37,8 @@ def _publish_one(
             config_rule_name=scheduled.rule_name,
             config_rule_arn=scheduled.config_rule_arn,
         )
+        from .metadata import load_policy  # noqa: PLC0415 - loaded only when findings are on
+
         finding = build_finding(evaluation.verdict, target, load_policy(), now=now, report=evaluation.report)
         return import_finding(securityhub, finding)
     except Exception as error:  # publishing must never affect the recorded evaluation

@@ -16,7 +16,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .account_summary import AccountSummary, parse_summary_map
 from .aws_errors import describe_failure, error_code
-from .credential_report import parse_root_credentials
 from .errors import AccountSummaryUnavailableError, CredentialReportError, ExecutionRoleError
 from .evidence import ReportEvidence, ReportRead, ReportUnavailable
 from .parameters import RuleParameters
@@ -107,6 +106,8 @@ class CredentialReportReader:
             raise _Unavailable(describe_failure(error, "iam:GetCredentialReport")) from error
         except BotoCoreError as error:
             raise _Unavailable(describe_failure(error, "iam:GetCredentialReport")) from error
+        from .credential_report import parse_root_credentials  # noqa: PLC0415 - only with a report
+
         try:
             root = parse_root_credentials(response.get("Content", b""))
         except CredentialReportError as error:

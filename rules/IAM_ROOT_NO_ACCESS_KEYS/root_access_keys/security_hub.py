@@ -31,18 +31,22 @@ reference):
   or archived: RecordState stays ACTIVE, so the PASSED state remains visible as evidence.
 """
 
+from __future__ import annotations
+
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .aws_errors import describe_failure
 from .decision import Compliance, Verdict
 from .evidence import ReportEvidence, ReportRead
-from .metadata import Policy, related_requirements
 from .spec import RULE_NAME
+
+if TYPE_CHECKING:  # the policy metadata loads only when a finding is built
+    from .metadata import Policy
 
 SCHEMA_VERSION = "2018-10-08"
 ACCOUNT_RESOURCE_TYPE = "AwsAccount"
@@ -103,6 +107,8 @@ def build_finding(
     report: ReportEvidence | None = None,
 ) -> dict[str, Any]:
     """The ASFF finding for one account's verdict (a plain dict, as BatchImportFindings takes it)."""
+    from .metadata import related_requirements  # noqa: PLC0415 - see TYPE_CHECKING above
+
     failed = verdict.compliance is Compliance.NON_COMPLIANT
     # The policy's severity while it fails; ASFF's guidance puts passed checks at INFORMATIONAL.
     severity = {"Label": policy.severity if failed else "INFORMATIONAL"}
