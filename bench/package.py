@@ -1,12 +1,14 @@
 """Size of the deployable zip: `make package`'s build/IAM_ROOT_NO_ACCESS_KEYS.zip, and the minimal content."""
 
 import compileall
+import importlib.util
 import py_compile
 import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import rdklib
 
@@ -64,12 +66,19 @@ def package_sizes() -> tuple[PackageSize | None, PackageSize]:
     return packaged, minimal
 
 
+def _packager() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("rootkeys_packager", ROOT / "scripts" / "package.py")
+    if spec is None or spec.loader is None:
+        raise RuntimeError("scripts/package.py cannot be loaded")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def deployable_zip(scratch: Path) -> Path:
-    """The deployment zip's content built from the current tree (rule folder without tests + rdklib),
-    so cold starts measure today's code even when build/ holds an older `make package` zip."""
-    path = scratch / "deployable.zip"
-    _build(path)
-    return path
+    """The deployment zip built by the real packager (scripts/package.py, what `make package` runs)
+    from the current tree, so cold starts measure today's code even when build/ is older."""
+    return _packager().build_rule_zip(scratch / "deployable.zip")
 
 
 def is_stale(archive: Path) -> bool:
@@ -78,15 +87,13 @@ def is_stale(archive: Path) -> bool:
     return any(path.stat().st_mtime > built for path in RULE_DIR.rglob("*.py") if _wanted(path))
 
 
-def unpack(archive: Path, target: Path, *, compile_modules: bool) -> Path:
-    """Unpack a deployment zip as Lambda does; optionally add the .pyc files a build step could ship."""
+def unpack(archive: Path, target: Path, *, strip_bytecode: bool) -> Path:
+    """Unpack a deployment zip as Lambda does; optionally drop its .pyc files to show what they save."""
     with zipfile.ZipFile(archive) as opened:
         opened.extractall(target)
-    if compile_modules:
-        # unchecked-hash: the .pyc stays valid whatever timestamps the zip gives the sources.
-        compileall.compile_dir(
-            target, quiet=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH
-        )
+    if strip_bytecode:
+        for cache in sorted(target.rglob("__pycache__"), reverse=True):
+            shutil.rmtree(cache)
     return target
 
 

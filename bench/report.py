@@ -61,16 +61,18 @@ def _main_table(results: Results) -> list[str]:
         )
     base = cold.median_of("baseline", "in_process_s")
     labels = {
-        "zip": "deployment zip content, read-only as on Lambda: no .pyc, compiled every cold start",
-        "zip+pyc": "deployment zip content with .pyc compiled in (what a build step could ship)",
+        "zip": "deployment zip as `make package` builds it (bytecode included), read-only as on Lambda",
+        "zip-no-pyc": "the same zip without its bytecode: every module compiled on each cold start",
         "candidate": "candidate code root (--candidate)",
     }
     for name, label in labels.items():
         if name in cold.runs:
             rule = cold.median_of(name, "in_process_s")
+            # The stripped zip only shows what shipping bytecode saves; the goal is for what ships.
+            goal = "-" if name == "zip-no-pyc" else _goal(ratio(rule, base), COLD_GOAL)
             rows.append(
                 f"| 2 | Cold start, {label} | {rule * 1000:.0f} ms | {base * 1000:.0f} ms | "
-                f"{_x(ratio(rule, base))} | {_goal(ratio(rule, base), COLD_GOAL)} |"
+                f"{_x(ratio(rule, base))} | {goal} |"
             )
     warm = results.warm
     rows.append(

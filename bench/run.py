@@ -97,8 +97,8 @@ def main(argv: list[str] | None = None) -> int:
             archive = package.deployable_zip(Path(scratch))
             code_dirs = {
                 "handler": package.compiled_rule_folder(Path(scratch) / "repository"),
-                "zip": package.unpack(archive, Path(scratch) / "zip", compile_modules=False),
-                "zip+pyc": package.unpack(archive, Path(scratch) / "zip-pyc", compile_modules=True),
+                "zip": package.unpack(archive, Path(scratch) / "zip", strip_bytecode=False),
+                "zip-no-pyc": package.unpack(archive, Path(scratch) / "zip-no-pyc", strip_bytecode=True),
             }
             if args.candidate:
                 code_dirs["candidate"] = Path(args.candidate).resolve()

@@ -149,3 +149,10 @@ def test_arbitrary_bytes_give_a_verdict_input_or_the_readers_own_error(tmp_path,
             reader(path)
         except EvidenceFileError as error:
             assert str(path) in str(error)
+
+
+def test_a_summary_with_an_integer_too_long_for_python_is_a_clear_error(tmp_path):
+    path = tmp_path / "summary.json"
+    path.write_text('{"SummaryMap": {"AccountAccessKeysPresent": ' + "9" * 5000 + "}}")
+    with pytest.raises(EvidenceFileError, match="not valid JSON"):
+        read_account_summary_file(path)

@@ -144,7 +144,16 @@ def test_zip_holds_the_rule_and_its_bundled_libraries_but_not_tests_or_the_sdk(a
     }
     assert rule_files <= names, rule_files - names
     assert not any(name.endswith("_test.py") for name in names)
-    assert not any("__pycache__" in name or name.endswith(".pyc") for name in names)
+    # Bytecode ships beside every module (Lambda cannot write it to the read-only /var/task),
+    # and nothing else is compiled: no stale or foreign .pyc.
+    modules = {name for name in names if name.endswith(".py")}
+    bytecode = {name for name in names if name.endswith(".pyc")}
+    expected = set()
+    for module in modules:
+        folder, _, filename = module.rpartition("/")
+        prefix = f"{folder}/__pycache__/" if folder else "__pycache__/"
+        expected.add(f"{prefix}{filename[:-3]}.cpython-312.pyc")
+    assert bytecode == expected
     assert not any(name.split("/")[0] in {"boto3", "botocore", "rdklibtest"} for name in names)
     assert "parameters.json" not in names
     # No compiled extension at all: nothing can be built for the wrong architecture.

@@ -27,7 +27,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
 from conftest import ACCOUNT_ID, make_event
-from root_access_keys.clients import DEFAULT_MAX_ATTEMPTS
+from root_access_keys.clients import DEFAULT_RETRIES
 from root_access_keys.errors import (
     AccountSummaryUnavailableError,
     EvaluationNotRecordedError,
@@ -41,7 +41,7 @@ MEMBER_ID = "111122223333"
 IAM_NS = "https://iam.amazonaws.com/doc/2010-05-08/"
 TALLY = Counter()
 # botocore reads retries={"max_attempts": N} as N retries after the first request: N + 1 attempts.
-ATTEMPT_BUDGET = DEFAULT_MAX_ATTEMPTS + 1
+ATTEMPT_BUDGET = DEFAULT_RETRIES + 1
 
 
 # --- crafted responses -------------------------------------------------------------------

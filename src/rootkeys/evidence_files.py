@@ -73,8 +73,8 @@ def _decode_json(path: Path, data: bytes, what: str) -> object:
         return json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError as error:
         raise EvidenceFileError(path, f"is not UTF-8 text (byte {error.start}), so not {what}") from None
-    except (json.JSONDecodeError, RecursionError) as error:
-        raise EvidenceFileError(path, f"is not valid JSON ({error}), so not {what}") from None
+    except (ValueError, RecursionError) as error:  # ValueError also covers over-long integers
+        raise EvidenceFileError(path, f"is not valid JSON ({str(error)[:120]}), so not {what}") from None
 
 
 def read_account_summary_file(path: Path) -> AccountSummary:

@@ -22,7 +22,8 @@ from .aws_errors import describe_failure
 from .errors import ExecutionRoleError
 
 ASSUMED_ROLE_SESSION_SECONDS = 900
-DEFAULT_MAX_ATTEMPTS = 4
+# Retries after the first attempt (botocore's "max_attempts"): at most 5 requests per call.
+DEFAULT_RETRIES = 4
 ROLE_ARN_ACCOUNT = re.compile(r"^arn:[\w-]+:iam::(\d{12}):role/.+$")
 
 _current_calls: ContextVar[list[str] | None] = ContextVar("rootkeys_api_calls", default=None)
@@ -34,7 +35,7 @@ def client_config() -> Config:
     """Standard retry mode with bounded attempts, unless the environment configures retries itself."""
     options: dict[str, Any] = {"connect_timeout": 5, "read_timeout": 20, "user_agent_extra": "rootkeys"}
     if not os.environ.get("AWS_RETRY_MODE") and not os.environ.get("AWS_MAX_ATTEMPTS"):
-        options["retries"] = {"mode": "standard", "max_attempts": DEFAULT_MAX_ATTEMPTS}
+        options["retries"] = {"mode": "standard", "max_attempts": DEFAULT_RETRIES}
     return Config(**options)
 
 

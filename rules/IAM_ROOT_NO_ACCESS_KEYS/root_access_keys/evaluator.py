@@ -8,18 +8,16 @@ then "succeeds" with no evaluation) and ignores FailedEvaluations. This subclass
 import logging
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from rdklib import Evaluator
 
 from .clients import AwsClients
-from .config_event import parse_scheduled_event
+from .config_event import ScheduledEvent, parse_scheduled_event
 from .config_results import put_evaluations
 from .errors import ExecutionRoleError
-from .finding_publisher import hub_status, publish_findings
 from .rule import AccountEvaluation, RootAccessKeysRule
-from .security_hub import utc_now
 from .spec import RESOURCE_TYPE, RULE_NAME
 from .structured_log import log_event
 
@@ -37,6 +35,10 @@ def remaining_time(context: object) -> Callable[[], float]:
     return lambda: deadline - time.monotonic()
 
 
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 def _function_account(context: object) -> str | None:
     arn = getattr(context, "invoked_function_arn", None)
     parts = arn.split(":") if isinstance(arn, str) else []
@@ -49,6 +51,15 @@ class StrictEvaluator(Evaluator):
         self._rule = rule
         self.clock = clock  # finding timestamps; tests replace it instead of sleeping
 
+    def _publish_findings(
+        self, clients: AwsClients, scheduled: ScheduledEvent, evaluations: list[Any]
+    ) -> tuple[str, str | None]:
+        # Loaded only when findings are on: it pulls in the policy metadata and PyYAML.
+        from .finding_publisher import hub_status, publish_findings  # noqa: PLC0415
+
+        results = publish_findings(clients, scheduled, evaluations, self.clock())
+        return hub_status(results), next((r.error for r in results if r.error), None)
+
     def handle(self, event: Mapping[str, Any], context: object) -> list[dict[str, Any]]:  # type: ignore[override]
         started = time.monotonic()
         clients: AwsClients | None = None
@@ -56,7 +67,7 @@ class StrictEvaluator(Evaluator):
         try:
             scheduled = parse_scheduled_event(event)
             parameters = self._rule.evaluate_parameters(scheduled.rule_parameters)
-            role_arn = self._rule.get_execution_role_arn(event)
+            role_arn = self._rule.execution_role_arn(scheduled, parameters)
             if role_arn is None:
                 own_account = _function_account(context)
                 if own_account is not None and own_account != scheduled.account_id:
@@ -65,7 +76,7 @@ class StrictEvaluator(Evaluator):
                         f"{scheduled.account_id}: set ExecutionRoleName to assume a role in that account"
                     )
             clients = AwsClients(
-                region=self._rule.get_assume_role_region(event),
+                region=self._rule.assume_role_region(scheduled, parameters),
                 assume_role_arn=role_arn,
                 expected_account_id=scheduled.account_id,
                 remaining_seconds=remaining_time(context),
@@ -81,11 +92,9 @@ class StrictEvaluator(Evaluator):
                 config = clients.build_client("config", region=scheduled.rule_region)
                 put_evaluations(config, payload, scheduled.result_token, test_mode=scheduled.test_mode)
                 # Only after Config has the evaluation; failures here are logged, never raised.
-                hub_results = (
-                    publish_findings(clients, scheduled, evaluations, self.clock())
-                    if parameters.security_hub_findings
-                    else []
-                )
+                finding_status, finding_error = "off", None
+                if parameters.security_hub_findings:
+                    finding_status, finding_error = self._publish_findings(clients, scheduled, evaluations)
             finally:
                 clients.deactivate(token)
         except Exception as error:
@@ -115,8 +124,8 @@ class StrictEvaluator(Evaluator):
                 annotation=verdict.annotation,
                 api_calls=clients.calls,
                 test_mode=scheduled.test_mode,
-                security_hub=hub_status(parameters.security_hub_findings, hub_results),
-                security_hub_error=next((r.error for r in hub_results if r.error), None),
+                security_hub=finding_status,
+                security_hub_error=finding_error,
                 duration_ms=round((time.monotonic() - started) * 1000),
             )
         return payload

@@ -72,7 +72,5 @@ def publish_findings(
     return results
 
 
-def hub_status(enabled: bool, results: Sequence[ImportResult]) -> str:
-    if not enabled:
-        return "off"
+def hub_status(results: Sequence[ImportResult]) -> str:
     return "imported" if results and all(result.imported for result in results) else "failed"

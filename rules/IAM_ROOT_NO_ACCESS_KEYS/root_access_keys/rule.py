@@ -7,7 +7,7 @@ from rdklib import ComplianceType, ConfigRule, Evaluation
 
 from .assessment import assess_root_access_keys, root_arn
 from .clients import AwsClients
-from .config_event import parse_scheduled_event
+from .config_event import ScheduledEvent, parse_scheduled_event
 from .decision import Verdict
 from .evidence import ReportEvidence
 from .parameters import RuleParameters, parse_rule_parameters
@@ -48,10 +48,9 @@ class RootAccessKeysRule(ConfigRule):
         )
         return [AccountEvaluation(assessment.verdict, scheduled.account_id, assessment.report)]
 
-    def get_execution_role_arn(self, event: Mapping[str, Any]) -> str | None:  # type: ignore[override]
+    @staticmethod
+    def execution_role_arn(scheduled: ScheduledEvent, parameters: RuleParameters) -> str | None:
         """The role to assume in the evaluated account, or None to use the function's own role."""
-        scheduled = parse_scheduled_event(event)
-        parameters = parse_rule_parameters(scheduled.rule_parameters)
         if not parameters.assume_role_mode:
             return None
         if parameters.execution_role_name:
@@ -60,9 +59,18 @@ class RootAccessKeysRule(ConfigRule):
             )
         return scheduled.execution_role_arn
 
+    @staticmethod
+    def assume_role_region(scheduled: ScheduledEvent, parameters: RuleParameters) -> str | None:
+        return parameters.execution_role_region or scheduled.rule_region
+
+    # rdklib's event-based signatures, kept for rdklib-style callers.
+    def get_execution_role_arn(self, event: Mapping[str, Any]) -> str | None:  # type: ignore[override]
+        scheduled = parse_scheduled_event(event)
+        return self.execution_role_arn(scheduled, parse_rule_parameters(scheduled.rule_parameters))
+
     def get_assume_role_region(self, event: Mapping[str, Any]) -> str | None:  # type: ignore[override]
         scheduled = parse_scheduled_event(event)
-        return parse_rule_parameters(scheduled.rule_parameters).execution_role_region or scheduled.rule_region
+        return self.assume_role_region(scheduled, parse_rule_parameters(scheduled.rule_parameters))
 
     def get_assume_role_mode(self, event: Mapping[str, Any]) -> bool:  # type: ignore[override]
         return self.get_execution_role_arn(event) is not None
