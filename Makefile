@@ -9,11 +9,13 @@ STAMP := $(VENV)/.installed
 .PHONY: help venv lint test test-unit test-rdk demo clean
 
 help:
-	@echo "make demo   run the rule's Lambda handler against a local AWS emulator"
-	@echo "make test   lint, pytest, and rdk test-local"
-	@echo "make lint   ruff"
+	@echo "make demo       run the rule's Lambda handler against a local AWS emulator"
+	@echo "make test       lint, pytest, and rdk test-local"
+	@echo "make lint       ruff"
 	@echo "make runbooks   validate the remediation runbooks and regenerate their JSON for rdk"
-	@echo "make package   build the Lambda zips and the deployable templates under build/"
+	@echo "make package    build the Lambda zips and the deployable templates in build/"
+	@echo "make cfn-lint   lint templates/ and build/*.yaml"
+	@echo "make bench      benchmarks against a local emulator; writes bench/results.md"
 
 $(PY):
 	@py312=$$(sh scripts/find-python312.sh) || exit 1; \

@@ -7,6 +7,10 @@ backend and responses so that, per account id, the account summary and the crede
 show the root credentials described by a `RootState`. It patches only these IAM actions:
 GetAccountSummary, GenerateCredentialReport, GetCredentialReport. It works both in process
 (`moto.mock_aws`) and behind `moto.server.ThreadedMotoServer` in the same process.
+
+Partitions: moto takes the partition from the request's region, and IAM's GovCloud and China
+endpoints carry none, so an IAM client for us-gov-west-1 gets `arn:aws:` rows unless its endpoint
+names the region (tests set AWS_ENDPOINT_URL_IAM=https://iam.us-gov-west-1.amazonaws.com).
 """
 
 import threading
