@@ -9,15 +9,13 @@ member account it was issued for).
 
 import json
 import logging
-import os
 import time
 import urllib.request
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
-from conftest import make_event
+from conftest import make_event, patch_report_polling_sleep, write_reliability_tally
 
 from rootkeys.emulator import RootKey, RootState
 
@@ -83,41 +81,7 @@ def server():
 @pytest.fixture(scope="module", autouse=True)
 def tally_file():
     yield
-    path = os.environ.get("ROOTKEYS_RELIABILITY_TALLY")
-    if path:
-        tally = Path(path)
-        data = json.loads(tally.read_text()) if tally.exists() else {}
-        data["concurrency"] = dict(TALLY)
-        tally.write_text(json.dumps(data))
-
-
-def patch_report_polling_sleep(monkeypatch, sleep) -> int:
-    """Point every `sleep=time.sleep` keyword default in the rule package at `sleep`.
-
-    The report reader's polling sleep is injected through keyword defaults (bound to time.sleep
-    when the module loads), wherever the package currently takes it; returns how many were found.
-    """
-    import inspect
-    import sys
-    import time as time_module
-
-    import IAM_ROOT_NO_ACCESS_KEYS  # noqa: F401 - loads every module the handler uses
-
-    patched = 0
-    for name, module in list(sys.modules.items()):
-        if not name.startswith("root_access_keys") or module is None:
-            continue
-        for _, member in inspect.getmembers(module):
-            functions = [member]
-            if inspect.isclass(member) and member.__module__ == name:
-                functions = [value for value in vars(member).values() if inspect.isfunction(value)]
-            for function in functions:
-                defaults = getattr(function, "__kwdefaults__", None)
-                if inspect.isfunction(function) and defaults and defaults.get("sleep") is time_module.sleep:
-                    monkeypatch.setitem(defaults, "sleep", sleep)
-                    patched += 1
-    assert patched, "found no sleep=time.sleep default in root_access_keys: report polling would really sleep"
-    return patched
+    write_reliability_tally("concurrency", TALLY)
 
 
 @pytest.fixture

@@ -11,12 +11,11 @@ import base64
 import json
 from collections import Counter
 from datetime import UTC, datetime
-from pathlib import Path
 
 import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
-from conftest import ACCOUNT_ID, make_event
+from conftest import ACCOUNT_ID, make_event, patch_report_polling_sleep, write_reliability_tally
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from root_access_keys.credential_report import parse_root_credentials
@@ -115,35 +114,6 @@ def shared_session():
     return session, dispatch
 
 
-def patch_report_polling_sleep(monkeypatch, sleep) -> int:
-    """Point every `sleep=time.sleep` keyword default in the rule package at `sleep`.
-
-    The report reader's polling sleep is injected through keyword defaults (bound to time.sleep
-    when the module loads), wherever the package currently takes it; returns how many were found.
-    """
-    import inspect
-    import sys
-    import time as time_module
-
-    import IAM_ROOT_NO_ACCESS_KEYS  # noqa: F401 - loads every module the handler uses
-
-    patched = 0
-    for name, module in list(sys.modules.items()):
-        if not name.startswith("root_access_keys") or module is None:
-            continue
-        for _, member in inspect.getmembers(module):
-            functions = [member]
-            if inspect.isclass(member) and member.__module__ == name:
-                functions = [value for value in vars(member).values() if inspect.isfunction(value)]
-            for function in functions:
-                defaults = getattr(function, "__kwdefaults__", None)
-                if inspect.isfunction(function) and defaults and defaults.get("sleep") is time_module.sleep:
-                    monkeypatch.setitem(defaults, "sleep", sleep)
-                    patched += 1
-    assert patched, "found no sleep=time.sleep default in root_access_keys: report polling would really sleep"
-    return patched
-
-
 @pytest.fixture
 def fresh_wire(monkeypatch, shared_session):
     """Returns a function that starts a new recording for one Hypothesis example."""
@@ -165,19 +135,7 @@ def fresh_wire(monkeypatch, shared_session):
 @pytest.fixture(scope="module", autouse=True)
 def tally_file():
     yield
-    _write_tally("fuzzing", TALLY)
-
-
-def _write_tally(suite: str, counts: Counter) -> None:
-    import os
-
-    path = os.environ.get("ROOTKEYS_RELIABILITY_TALLY")
-    if not path:
-        return
-    tally = Path(path)
-    data = json.loads(tally.read_text()) if tally.exists() else {}
-    data[suite] = dict(counts)
-    tally.write_text(json.dumps(data))
+    write_reliability_tally("fuzzing", TALLY)
 
 
 class FakeClock:
