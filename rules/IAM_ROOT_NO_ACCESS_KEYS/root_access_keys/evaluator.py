@@ -102,7 +102,7 @@ class StrictEvaluator(Evaluator):
                 logging.ERROR,
                 "evaluation failed",
                 rule=RULE_NAME,
-                account=account if isinstance(account, str) else None,
+                account=account[:40] if isinstance(account, str) else None,
                 error=type(error).__name__,
                 reason=str(error)[:500],
                 api_calls=clients.calls if clients else [],
