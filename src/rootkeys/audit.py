@@ -17,7 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from root_access_keys.account_summary import AccountSummary
 from root_access_keys.assessment import assess_root_access_keys, root_arn
 from root_access_keys.aws_errors import describe_failure
-from root_access_keys.clients import client_config
+from root_access_keys.clients import client_config, instrumented, recording_calls
 from root_access_keys.decision import Verdict, decide
 from root_access_keys.evidence import ReportEvidence, ReportNotRead, ReportRead
 from root_access_keys.parameters import RuleParameters
@@ -86,14 +86,6 @@ def audit_files(
     )
 
 
-def _counting(client: Any, calls: list[str]) -> Any:
-    def record(model: Any, **_: Any) -> None:
-        calls.append(f"{model.service_model.endpoint_prefix}:{model.name}")
-
-    client.meta.events.register("before-call", record)
-    return client
-
-
 def _caller_account(sts: Any) -> tuple[str, str]:
     try:
         identity = sts.get_caller_identity()
@@ -124,19 +116,20 @@ def audit_live(
     try:
         session = boto3.Session(profile_name=profile, region_name=region)
         region_name = session.region_name or FALLBACK_REGION
-        sts = _counting(session.client("sts", region_name=region_name, config=client_config()), calls)
-        iam = _counting(session.client("iam", region_name=region_name, config=client_config()), calls)
+        sts = instrumented(session.client("sts", region_name=region_name, config=client_config()))
+        iam = instrumented(session.client("iam", region_name=region_name, config=client_config()))
     except BotoCoreError as error:
         raise AuditError(f"Cannot set up AWS clients: {error}") from error
-    account_id, partition = _caller_account(sts)
-    deadline = time.monotonic() + max(timeout, 0.0)
-    assessment = assess_root_access_keys(
-        iam,
-        parameters,
-        expected_root_arn=root_arn(partition, account_id),
-        remaining_seconds=lambda: deadline - time.monotonic(),
-        sleep=sleep,
-    )
+    with recording_calls(calls):
+        account_id, partition = _caller_account(sts)
+        deadline = time.monotonic() + max(timeout, 0.0)
+        assessment = assess_root_access_keys(
+            iam,
+            parameters,
+            expected_root_arn=root_arn(partition, account_id),
+            remaining_seconds=lambda: deadline - time.monotonic(),
+            sleep=sleep,
+        )
     return AuditResult(
         verdict=assessment.verdict,
         evidence_source="live",

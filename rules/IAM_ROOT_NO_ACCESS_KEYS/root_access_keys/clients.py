@@ -8,7 +8,8 @@ live only as long as the invocation, so one member account's credentials never s
 import os
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -45,9 +46,20 @@ def _record_call(model: Any, **_: Any) -> None:
         calls.append(f"{model.service_model.endpoint_prefix}:{model.name}")
 
 
-def _instrumented(client: BaseClient) -> BaseClient:
+def instrumented(client: BaseClient) -> BaseClient:
+    """Make the client report each API call to whatever `recording_calls` is active in its thread."""
     client.meta.events.register("before-call", _record_call)
     return client
+
+
+@contextmanager
+def recording_calls(calls: list[str]) -> Iterator[list[str]]:
+    """Append "service:Operation" to calls for every call an instrumented client makes meanwhile."""
+    token = _current_calls.set(calls)
+    try:
+        yield calls
+    finally:
+        _current_calls.reset(token)
 
 
 def clear_client_cache() -> None:
@@ -69,7 +81,7 @@ def _own_role_client(service: str, region: str | None) -> BaseClient:
     with _own_role_lock:
         client = _own_role_clients.get(key)
         if client is None:
-            client = _instrumented(boto3.client(service, region_name=region, config=client_config()))
+            client = instrumented(boto3.client(service, region_name=region, config=client_config()))
             _own_role_clients[key] = client
         return client
 
@@ -78,7 +90,7 @@ def _assumed_role_client(service: str, region: str | None, credentials: dict[str
     # boto3's default session shares its loaded service models; creating clients from it is
     # not thread-safe, hence the lock.
     with _own_role_lock:
-        return _instrumented(
+        return instrumented(
             boto3.client(
                 service,
                 region_name=region,
@@ -121,14 +133,6 @@ class AwsClients(ClientFactory):
                     f"Execution role {assume_role_arn} is in account {match.group(1)}, "
                     f"but the event evaluates account {expected_account_id}"
                 )
-
-    def activate(self) -> object:
-        """Start counting this invocation's API calls in the current thread; returns a reset token."""
-        return _current_calls.set(self.calls)
-
-    @staticmethod
-    def deactivate(token: object) -> None:
-        _current_calls.reset(token)  # type: ignore[arg-type]
 
     def build_client(
         self, service: str, region: str | None = None, assume_role_mode: bool = True

@@ -13,7 +13,7 @@ from typing import Any
 
 from rdklib import Evaluator
 
-from .clients import AwsClients
+from .clients import AwsClients, recording_calls
 from .config_event import ScheduledEvent, parse_scheduled_event
 from .config_results import put_evaluations
 from .errors import ExecutionRoleError
@@ -81,8 +81,7 @@ class StrictEvaluator(Evaluator):
                 expected_account_id=scheduled.account_id,
                 remaining_seconds=remaining_time(context),
             )
-            token = clients.activate()
-            try:
+            with recording_calls(clients.calls):
                 evaluations = self._rule.evaluate_periodic(event, clients, parameters)
                 payload = []
                 for evaluation in evaluations:
@@ -95,8 +94,6 @@ class StrictEvaluator(Evaluator):
                 finding_status, finding_error = "off", None
                 if parameters.security_hub_findings:
                     finding_status, finding_error = self._publish_findings(clients, scheduled, evaluations)
-            finally:
-                clients.deactivate(token)
         except Exception as error:
             log_event(
                 logging.ERROR,
