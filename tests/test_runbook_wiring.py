@@ -35,6 +35,18 @@ def _build_module():
     return module
 
 
+@pytest.fixture
+def copied_build(tmp_path, monkeypatch):
+    """The build script pointed at a scratch copy of remediation/, so tests can break it."""
+    build = _build_module()
+    source_dir = tmp_path / "remediation"
+    shutil.copytree(ROOT / "remediation", source_dir)
+    monkeypatch.setattr(build, "ROOT", tmp_path)
+    monkeypatch.setattr(build, "SOURCE_DIR", source_dir)
+    monkeypatch.setattr(build, "OUTPUT_DIR", source_dir / "generated")
+    return build, source_dir
+
+
 def test_generated_json_is_current():
     build = _build_module()
     assert build.main(["--check"]) == 0
@@ -44,13 +56,8 @@ def test_generated_json_is_current():
         assert generated == source
 
 
-def test_check_mode_notices_a_stale_or_missing_copy_and_build_refreshes_it(tmp_path, monkeypatch, capsys):
-    build = _build_module()
-    source_dir = tmp_path / "remediation"
-    shutil.copytree(ROOT / "remediation", source_dir)
-    monkeypatch.setattr(build, "ROOT", tmp_path)
-    monkeypatch.setattr(build, "SOURCE_DIR", source_dir)
-    monkeypatch.setattr(build, "OUTPUT_DIR", source_dir / "generated")
+def test_check_mode_notices_a_stale_or_missing_copy_and_build_refreshes_it(copied_build, capsys):
+    build, source_dir = copied_build
     manual = source_dir / "root-access-keys-manual.yaml"
     manual.write_text(manual.read_text().replace("timeoutSeconds: 604800", "timeoutSeconds: 259200"))
     (source_dir / "generated" / "root-access-keys-central.json").unlink()
@@ -62,13 +69,8 @@ def test_check_mode_notices_a_stale_or_missing_copy_and_build_refreshes_it(tmp_p
     assert next(s for s in rebuilt["mainSteps"] if s["action"] == "aws:approve")["timeoutSeconds"] == 259200
 
 
-def test_build_refuses_an_invalid_runbook(tmp_path, monkeypatch, capsys):
-    build = _build_module()
-    source_dir = tmp_path / "remediation"
-    shutil.copytree(ROOT / "remediation", source_dir)
-    monkeypatch.setattr(build, "ROOT", tmp_path)
-    monkeypatch.setattr(build, "SOURCE_DIR", source_dir)
-    monkeypatch.setattr(build, "OUTPUT_DIR", source_dir / "generated")
+def test_build_refuses_an_invalid_runbook(copied_build, capsys):
+    build, source_dir = copied_build
     manual = source_dir / "root-access-keys-manual.yaml"
     manual.write_text(manual.read_text().replace("Runtime: python3.11", "Runtime: python3.8"))
     before = (source_dir / "generated" / "root-access-keys-manual.json").read_text()
