@@ -29,7 +29,8 @@ ROLE_ARN_ACCOUNT = re.compile(r"^arn:[\w-]+:iam::(\d{12}):role/.+$")
 
 _current_calls: ContextVar[list[str] | None] = ContextVar("rootkeys_api_calls", default=None)
 _own_role_clients: dict[tuple[str, ...], BaseClient] = {}
-_own_role_lock = threading.Lock()
+# Guards the cache and client creation: boto3's default session is not thread-safe.
+_client_lock = threading.Lock()
 
 
 def client_config() -> Config:
@@ -64,7 +65,7 @@ def recording_calls(calls: list[str]) -> Iterator[list[str]]:
 
 def clear_client_cache() -> None:
     """Forget cached clients (tests switch endpoints and credentials between cases)."""
-    with _own_role_lock:
+    with _client_lock:
         _own_role_clients.clear()
 
 
@@ -78,7 +79,7 @@ def _own_role_client(service: str, region: str | None) -> BaseClient:
         os.environ.get("AWS_ACCESS_KEY_ID", ""),
         os.environ.get("AWS_PROFILE", ""),
     )
-    with _own_role_lock:
+    with _client_lock:
         client = _own_role_clients.get(key)
         if client is None:
             client = instrumented(boto3.client(service, region_name=region, config=client_config()))
@@ -89,7 +90,7 @@ def _own_role_client(service: str, region: str | None) -> BaseClient:
 def _assumed_role_client(service: str, region: str | None, credentials: dict[str, Any]) -> BaseClient:
     # boto3's default session shares its loaded service models; creating clients from it is
     # not thread-safe, hence the lock.
-    with _own_role_lock:
+    with _client_lock:
         return instrumented(
             boto3.client(
                 service,
