@@ -9,6 +9,10 @@ Imports are kept inside the timed section so that each mode pays only for what i
 
 import time
 
+# The fakes of what Config and Lambda pass; imported before the clock starts (stdlib only).
+from rootkeys_dev.config_events import plain_evaluation, scheduled_event
+from rootkeys_dev.lambda_runtime import FakeLambdaContext
+
 STARTED = time.perf_counter()
 
 import json  # noqa: E402
@@ -23,49 +27,6 @@ RULE_DIR = Path(
     os.environ.get("ROOTKEYS_BENCH_CODE_DIR")
     or Path(__file__).resolve().parent.parent / "rules" / "IAM_ROOT_NO_ACCESS_KEYS"
 )
-NOTIFICATION_TIME = "2026-11-28T10:00:00.000Z"
-
-
-class FakeContext:
-    """The two attributes of the Lambda context object the rule reads."""
-
-    def __init__(self, account_id: str) -> None:
-        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:{account_id}:function:rootkeys"
-        self._deadline = time.monotonic() + 60
-
-    def get_remaining_time_in_millis(self) -> int:
-        return int((self._deadline - time.monotonic()) * 1000)
-
-
-def config_event(account_id: str, rule_parameters: dict[str, str] | None = None) -> dict[str, object]:
-    invoking = {
-        "awsAccountId": account_id,
-        "notificationCreationTime": NOTIFICATION_TIME,
-        "messageType": "ScheduledNotification",
-        "recordVersion": "1.0",
-    }
-    return {
-        "invokingEvent": json.dumps(invoking),
-        "ruleParameters": json.dumps(rule_parameters or {}),
-        "resultToken": "TESTMODE",
-        "eventLeftScope": False,
-        "executionRoleArn": f"arn:aws:iam::{account_id}:role/config-role",
-        "configRuleArn": f"arn:aws:config:us-east-1:{account_id}:config-rule/config-rule-bench",
-        "configRuleName": "IAM_ROOT_NO_ACCESS_KEYS",
-        "configRuleId": "config-rule-bench",
-        "accountId": account_id,
-        "version": "1.0",
-    }
-
-
-def plain_evaluation(account_id: str, compliance: str) -> dict[str, str]:
-    return {
-        "ComplianceResourceType": "AWS::::Account",
-        "ComplianceResourceId": account_id,
-        "ComplianceType": compliance,
-        "Annotation": "baseline",
-        "OrderingTimestamp": NOTIFICATION_TIME,
-    }
 
 
 def _lambda_like_logging() -> None:
@@ -79,7 +40,9 @@ def run_handler(account_id: str) -> tuple[str, float]:
     import IAM_ROOT_NO_ACCESS_KEYS  # type: ignore[import-not-found]  # noqa: PLC0415 - timed
 
     imported = time.perf_counter()
-    [evaluation] = IAM_ROOT_NO_ACCESS_KEYS.lambda_handler(config_event(account_id), FakeContext(account_id))
+    [evaluation] = IAM_ROOT_NO_ACCESS_KEYS.lambda_handler(
+        scheduled_event(account_id, config_rule_id="config-rule-bench"), FakeLambdaContext(account_id, 60)
+    )
     return evaluation["ComplianceType"], imported
 
 

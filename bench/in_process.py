@@ -5,36 +5,29 @@ The moto server runs in a child process, so this process's CPU time is the clien
 
 import logging
 import os
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import boto3
 
+from rootkeys_dev.config_events import plain_evaluation, scheduled_event
+from rootkeys_dev.lambda_runtime import FakeLambdaContext, Handler
+from rootkeys_dev.lambda_runtime import load_handler as load_rule_handler
+
 from .aws_env import reset_moto
-from .cold_probe import FakeContext, config_event, plain_evaluation
 from .moto_host import LoggedRequest, MotoHost
 from .scenarios import OWN_ACCOUNT, api_call_scenarios
 from .stats import median
 
-RULE_DIR = Path(__file__).resolve().parent.parent / "rules" / "IAM_ROOT_NO_ACCESS_KEYS"
-Handler = Callable[[dict[str, Any], object], list[dict[str, Any]]]
-
 
 def load_handler() -> Handler:
-    if str(RULE_DIR) not in sys.path:
-        sys.path.insert(0, str(RULE_DIR))
     # Lambda's runtime gives the root logger a handler; log lines are formatted, then discarded.
     root = logging.getLogger()
     if not root.handlers:
         root.addHandler(logging.StreamHandler(open(os.devnull, "w")))  # noqa: SIM115 - process lifetime
-    import IAM_ROOT_NO_ACCESS_KEYS  # type: ignore[import-not-found]  # noqa: PLC0415 - after sys.path
-
-    return IAM_ROOT_NO_ACCESS_KEYS.lambda_handler
+    return load_rule_handler()
 
 
 class PlainTwoCalls:
@@ -81,7 +74,10 @@ def api_calls(host: MotoHost, handler: Handler, repeats: int) -> tuple[int, list
             if scenario.report_exists:
                 boto3.client("iam").generate_credential_report()
             host.drain()
-            [evaluation] = handler(config_event(OWN_ACCOUNT), FakeContext(OWN_ACCOUNT))
+            [evaluation] = handler(
+                scheduled_event(OWN_ACCOUNT, config_rule_id="config-rule-bench"),
+                FakeLambdaContext(OWN_ACCOUNT, 60),
+            )
             entries = host.drain()
             counts.append(len(entries))
             actions = action_names(entries)
@@ -111,7 +107,10 @@ def warm(host: MotoHost, handler: Handler, repeats: int, per_repeat: int) -> War
     """Per-invocation time of the warm handler against the warm plain-boto3 baseline, interleaved."""
     reset_moto(host.endpoint)
     host.set_states({OWN_ACCOUNT: api_call_scenarios()[0].state})
-    event, context = config_event(OWN_ACCOUNT), FakeContext(OWN_ACCOUNT)
+    event, context = (
+        scheduled_event(OWN_ACCOUNT, config_rule_id="config-rule-bench"),
+        FakeLambdaContext(OWN_ACCOUNT, 60),
+    )
     baseline = PlainTwoCalls()
 
     def rule_once() -> None:

@@ -76,7 +76,7 @@ def _serve(conn: Connection) -> None:
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log line per request
 
-    from rootkeys.emulator import RootUserModel  # noqa: PLC0415 - server process only
+    from rootkeys_dev.emulator import RootUserModel  # noqa: PLC0415 - server process only
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()

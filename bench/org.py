@@ -13,8 +13,10 @@ from typing import Any
 
 import boto3
 
+from rootkeys_dev.config_events import plain_evaluation, scheduled_event
+from rootkeys_dev.lambda_runtime import FakeLambdaContext
+
 from .aws_env import reset_moto
-from .cold_probe import FakeContext, config_event, plain_evaluation
 from .in_process import Handler
 from .moto_host import LoggedRequest, MotoHost
 from .scenarios import ORG_ROLE_NAME, OWN_ACCOUNT, member_accounts, member_state
@@ -108,7 +110,7 @@ def organization(host: MotoHost, handler: Handler, count: int, baseline_every: i
     host.set_states({account: member_state(2)[0] for account in baseline_accounts})
     _generate_reports([account for account, (state, _) in states.items() if state.keys])
     host.set_states({account: state for account, (state, _) in states.items()})  # fresh call records
-    context = FakeContext(OWN_ACCOUNT)
+    context = FakeLambdaContext(OWN_ACCOUNT, 60)
     parameters = {"ExecutionRoleName": ORG_ROLE_NAME}
     baseline = PlainOrgBaseline()
     baseline(baseline_accounts[-1])  # warm the baseline's STS client as the rule's is warm
@@ -120,7 +122,7 @@ def organization(host: MotoHost, handler: Handler, count: int, baseline_every: i
     seen_keys: dict[str, str] = {}
     for index, account in enumerate(accounts):
         host.drain()
-        event = config_event(account, parameters)
+        event = scheduled_event(account, rule_parameters=parameters, config_rule_id="config-rule-bench")
         event["executionRoleArn"] = f"arn:aws:iam::{account}:role/aws-service-role/config-role"
         started = time.perf_counter()
         [evaluation] = handler(event, context)

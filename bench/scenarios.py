@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from rootkeys.emulator import RootKey, RootState
+from rootkeys_dev.emulator import RootKey, RootState
 
 OWN_ACCOUNT = "123456789012"  # moto's account for the function's own credentials
 ORG_ROLE_NAME = "RootKeysOrgEvaluationRole"

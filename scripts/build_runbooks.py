@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from rootkeys.runbook_validator import RunbookValidationError, check_runbook, load_runbook
+from rootkeys_dev.runbook_validator import RunbookValidationError, check_runbook, load_runbook
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIR = ROOT / "remediation"

@@ -8,13 +8,15 @@ from typing import Any
 
 import pytest
 
-RULE_DIR = Path(__file__).resolve().parent.parent / "rules" / "IAM_ROOT_NO_ACCESS_KEYS"
+from rootkeys_dev.lambda_runtime import RULE_DIR, load_handler
+
 if str(RULE_DIR) not in sys.path:
     sys.path.insert(0, str(RULE_DIR))  # the Lambda's import root: IAM_ROOT_NO_ACCESS_KEYS.py
 
-from root_access_keys.clients import clear_client_cache  # noqa: E402
+from root_access_keys.clients import clear_client_cache
 
-from rootkeys.emulator import RootUserModel  # noqa: E402
+from rootkeys_dev.config_events import scheduled_event
+from rootkeys_dev.emulator import RootUserModel
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
@@ -53,35 +55,9 @@ def root_model() -> Iterator[RootUserModel]:
         yield model
 
 
-def make_event(
-    account_id: str = ACCOUNT_ID,
-    *,
-    rule_parameters: dict[str, Any] | None = None,
-    result_token: str = "TESTMODE",
-    partition: str = "aws",
-    region: str = REGION,
-    notification_time: str = "2026-11-28T10:00:00.000Z",
-    execution_role_name: str = "config-role",
-) -> dict[str, Any]:
-    """A periodic Config event shaped as AWS Config sends it (JSON strings inside JSON)."""
-    invoking = {
-        "awsAccountId": account_id,
-        "notificationCreationTime": notification_time,
-        "messageType": "ScheduledNotification",
-        "recordVersion": "1.0",
-    }
-    return {
-        "invokingEvent": json.dumps(invoking),
-        "ruleParameters": json.dumps(rule_parameters or {}),
-        "resultToken": result_token,
-        "eventLeftScope": False,
-        "executionRoleArn": f"arn:{partition}:iam::{account_id}:role/{execution_role_name}",
-        "configRuleArn": f"arn:{partition}:config:{region}:{account_id}:config-rule/config-rule-abc123",
-        "configRuleName": "IAM_ROOT_NO_ACCESS_KEYS",
-        "configRuleId": "config-rule-abc123",
-        "accountId": account_id,
-        "version": "1.0",
-    }
+def make_event(account_id: str = ACCOUNT_ID, **options: Any) -> dict[str, Any]:
+    """A periodic Config event (see rootkeys_dev.config_events.scheduled_event)."""
+    return scheduled_event(account_id, **options)
 
 
 @pytest.fixture
@@ -91,9 +67,7 @@ def config_event() -> Callable[..., dict[str, Any]]:
 
 @pytest.fixture
 def handler() -> Callable[[dict[str, Any], object], list[dict[str, Any]]]:
-    import IAM_ROOT_NO_ACCESS_KEYS
-
-    return IAM_ROOT_NO_ACCESS_KEYS.lambda_handler
+    return load_handler()
 
 
 # --- Credential report builders (real IAM column names; rows are dicts, so columns can be reordered) ---
@@ -217,7 +191,6 @@ def patch_report_polling_sleep(monkeypatch, sleep) -> int:
 
 def write_reliability_tally(suite: str, counts: dict[str, int]) -> None:
     """Add a suite's counts to the JSON file `make bench` names in ROOTKEYS_RELIABILITY_TALLY."""
-    import json
     import os
 
     path = os.environ.get("ROOTKEYS_RELIABILITY_TALLY")

@@ -11,7 +11,7 @@ import pytest
 
 from rootkeys import audit as audit_module
 from rootkeys.cli import main
-from rootkeys.emulator import RootKey, RootState
+from rootkeys_dev.emulator import RootKey, RootState
 
 DATA = Path(__file__).parent / "data"
 ACTIVE = str(DATA / "credential-report-active-key.csv")
@@ -300,8 +300,8 @@ def test_installed_entry_point_prints_help():
 @pytest.mark.server
 def test_live_audit_honours_aws_endpoint_url(capsys, monkeypatch):
     """Against the moto server over HTTP, reached only through the standard AWS_ENDPOINT_URL."""
-    from rootkeys.demo import local_emulator
-    from rootkeys.emulator import RootUserModel
+    from rootkeys_dev.demo import local_emulator
+    from rootkeys_dev.emulator import RootUserModel
 
     model = RootUserModel()
     with local_emulator() as endpoint, model.install():

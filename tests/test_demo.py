@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from rootkeys import demo
 from rootkeys.cli import main
-from rootkeys.emulator import RootState
+from rootkeys_dev import demo
+from rootkeys_dev.emulator import RootState
 
 pytestmark = pytest.mark.server
 

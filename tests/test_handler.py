@@ -29,7 +29,7 @@ from root_access_keys.errors import (
     InvalidRuleParameterError,
 )
 
-from rootkeys.emulator import RootKey, RootState
+from rootkeys_dev.emulator import RootKey, RootState
 
 MEMBER_ID = "111122223333"
 FAKE_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"

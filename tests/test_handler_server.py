@@ -17,7 +17,7 @@ from moto.server import ThreadedMotoServer
 from root_access_keys import iam_evidence
 from root_access_keys.errors import AccountSummaryUnavailableError
 
-from rootkeys.emulator import RootKey, RootState, RootUserModel
+from rootkeys_dev.emulator import RootKey, RootState, RootUserModel
 
 pytestmark = pytest.mark.server
 

@@ -24,7 +24,7 @@ import root_key_events  # noqa: E402
 from root_access_keys import clients as clients_module  # noqa: E402
 from root_access_keys import security_hub  # noqa: E402
 
-from rootkeys.emulator import RootKey, RootState  # noqa: E402
+from rootkeys_dev.emulator import RootKey, RootState  # noqa: E402
 
 ACCOUNT_ID = "123456789012"
 MEMBER_ROLE = "IAM_ROOT_NO_ACCESS_KEYS-execution"

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import package  # noqa: E402
 
-from rootkeys.emulator import RootKey, RootState, RootUserModel  # noqa: E402
+from rootkeys_dev.emulator import RootKey, RootState, RootUserModel  # noqa: E402
 
 ACCOUNT_ID = "123456789012"
 # What the Lambda python3.12 runtime ships besides the standard library.

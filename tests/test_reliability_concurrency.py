@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from conftest import make_event, patch_report_polling_sleep, write_reliability_tally
 
-from rootkeys.emulator import RootKey, RootState
+from rootkeys_dev.emulator import RootKey, RootState
 
 pytestmark = pytest.mark.server
 
@@ -66,7 +66,7 @@ class PutLog:
 def server():
     from moto.server import ThreadedMotoServer
 
-    from rootkeys.emulator import RootUserModel
+    from rootkeys_dev.emulator import RootUserModel
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     moto_server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)

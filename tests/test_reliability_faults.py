@@ -33,7 +33,7 @@ from root_access_keys.errors import (
     RuleError,
 )
 
-from rootkeys.emulator import RootKey, RootState
+from rootkeys_dev.emulator import RootKey, RootState
 
 MEMBER_ID = "111122223333"
 IAM_NS = "https://iam.amazonaws.com/doc/2010-05-08/"

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from root_access_keys.credential_report import parse_root_credentials
 from root_access_keys.errors import CredentialReportError, RuleError
 
-from rootkeys.emulator import RootKey, RootState
+from rootkeys_dev.emulator import RootKey, RootState
 
 TALLY: Counter[str] = Counter()
 FUZZ = settings(

@@ -2,7 +2,7 @@
 
 moto implements neither sts:AssumeRoot nor iam:ListOrganizationsFeatures, does not accept
 iam.amazonaws.com as a trusted-access principal and answers ListAWSServiceAccessForOrganization
-outside an organization, so every call here is answered by `AwsClients` expectations: real
+outside an organization, so every call here is answered by `RunbookClients` expectations: real
 botocore clients (requests validated and serialized by the real API model), answers validated
 against the output shapes, each call checked in order against the credentials that signed it.
 The scripts come from remediation/root-access-keys-central.yaml itself.
@@ -16,7 +16,7 @@ import pytest
 import yaml
 from moto import mock_aws
 
-from rootkeys.runbook_runner import AwsClients, run_handler, run_runbook
+from rootkeys_dev.runbook_runner import RunbookClients, run_handler, run_runbook
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNBOOK = yaml.safe_load((ROOT / "remediation" / "root-access-keys-central.yaml").read_text())
@@ -37,7 +37,7 @@ SERVICES = frozenset({"sts", "iam", "organizations"})
 @pytest.fixture
 def aws():
     with mock_aws():  # nothing may leave the process, even by mistake
-        clients = AwsClients(scripted_services=SERVICES)
+        clients = RunbookClients(scripted_services=SERVICES)
         yield clients
         assert not clients.expected, f"answers never asked for: {list(clients.expected)}"
 

@@ -1,7 +1,7 @@
 """The member-account runbook, run step by step on moto with the root-user model.
 
 The Python of every aws:executeScript step comes from remediation/root-access-keys-manual.yaml
-itself (rootkeys.runbook_runner execs the step's Script and calls its Handler with the step's
+itself (rootkeys_dev.runbook_runner execs the step's Script and calls its Handler with the step's
 interpolated InputPayload), so these tests exercise exactly what Automation would run.
 """
 
@@ -14,8 +14,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rootkeys.emulator import RootKey, RootState
-from rootkeys.runbook_runner import AwsClients, RunbookInputError, run_handler, run_runbook
+from rootkeys_dev.emulator import RootKey, RootState
+from rootkeys_dev.runbook_runner import RunbookClients, RunbookInputError, run_handler, run_runbook
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNBOOK = yaml.safe_load((ROOT / "remediation" / "root-access-keys-manual.yaml").read_text())
@@ -71,7 +71,7 @@ def topic_and_queue(root_model):
 
 def test_no_keys_ends_successfully_and_says_so(root_model):
     state = root_model.set(ACCOUNT, RootState(keys=[]))
-    aws = AwsClients()
+    aws = RunbookClients()
     approvals = Approvals()
     execution = run_runbook(RUNBOOK, parameters(), aws=aws, approve=approvals)
     assert execution.status == "Success"
@@ -85,7 +85,7 @@ def test_no_keys_ends_successfully_and_says_so(root_model):
 def test_keys_deleted_by_root_user_during_approval_ends_verified(root_model, topic_and_queue):
     topic, received = topic_and_queue
     root_model.set(ACCOUNT, RootState(keys=[RootKey(active=True)]))
-    aws = AwsClients()
+    aws = RunbookClients()
     approvals = Approvals(root_user_action=lambda: root_model.set(ACCOUNT, RootState(keys=[])))
     execution = run_runbook(RUNBOOK, parameters(NotificationTopicArn=topic), aws=aws, approve=approvals)
 
@@ -125,7 +125,7 @@ def test_keys_deleted_by_root_user_during_approval_ends_verified(root_model, top
 @pytest.mark.parametrize("key", [RootKey(active=True), RootKey(active=False)], ids=["active", "inactive"])
 def test_approval_while_a_key_remains_fails_and_says_so(root_model, key):
     root_model.set(ACCOUNT, RootState(keys=[key]))
-    execution = run_runbook(RUNBOOK, parameters(), aws=AwsClients(), approve=Approvals())
+    execution = run_runbook(RUNBOOK, parameters(), aws=RunbookClients(), approve=Approvals())
     assert execution.status == "Failed"
     assert execution.step_names[-1] == "VerifyKeysDeleted"
     assert "still has at least one access key" in execution.failure
@@ -135,7 +135,7 @@ def test_approval_while_a_key_remains_fails_and_says_so(root_model, key):
 
 def test_rejected_approval_fails_without_a_final_check(root_model):
     state = root_model.set(ACCOUNT, RootState(keys=[RootKey()]))
-    execution = run_runbook(RUNBOOK, parameters(), aws=AwsClients(), approve=Approvals(answer=False))
+    execution = run_runbook(RUNBOOK, parameters(), aws=RunbookClients(), approve=Approvals(answer=False))
     assert execution.status == "Failed"
     assert execution.step_names[-1] == "WaitForRootUser"
     assert state.calls == ["GetAccountSummary"]
@@ -143,7 +143,7 @@ def test_rejected_approval_fails_without_a_final_check(root_model):
 
 def test_denied_account_summary_fails_the_first_step(root_model):
     root_model.set(ACCOUNT, RootState(keys=[], denied_actions=frozenset({"GetAccountSummary"})))
-    execution = run_runbook(RUNBOOK, parameters(), aws=AwsClients(), approve=Approvals())
+    execution = run_runbook(RUNBOOK, parameters(), aws=RunbookClients(), approve=Approvals())
     assert execution.status == "Failed"
     assert execution.step_names == ["CheckLiveState"]
     assert "iam:GetAccountSummary failed with AccessDenied" in execution.failure
@@ -151,7 +151,7 @@ def test_denied_account_summary_fails_the_first_step(root_model):
 
 def test_refuses_an_account_it_does_not_run_in(root_model):
     own = root_model.set(ACCOUNT, RootState(keys=[]))
-    aws = AwsClients()
+    aws = RunbookClients()
     execution = run_runbook(RUNBOOK, parameters(AccountId="210987654321"), aws=aws, approve=Approvals())
     assert execution.status == "Failed"
     assert execution.step_names == ["CheckLiveState"]
@@ -165,7 +165,7 @@ def test_publish_failure_stops_before_the_approval(root_model):
     missing = f"arn:aws:sns:us-east-1:{ACCOUNT}:no-such-topic"
     approvals = Approvals()
     execution = run_runbook(
-        RUNBOOK, parameters(NotificationTopicArn=missing), aws=AwsClients(), approve=approvals
+        RUNBOOK, parameters(NotificationTopicArn=missing), aws=RunbookClients(), approve=approvals
     )
     assert execution.status == "Failed"
     assert execution.step_names[-1] == "NotifyRootUser"
@@ -175,7 +175,7 @@ def test_publish_failure_stops_before_the_approval(root_model):
 
 def test_without_a_topic_the_approval_request_carries_the_instructions(root_model):
     root_model.set(ACCOUNT, RootState(keys=[RootKey()]))
-    aws = AwsClients()
+    aws = RunbookClients()
     approvals = Approvals(root_user_action=lambda: root_model.set(ACCOUNT, RootState(keys=[])))
     execution = run_runbook(RUNBOOK, parameters(), aws=aws, approve=approvals)
     assert execution.status == "Success"
@@ -185,7 +185,7 @@ def test_without_a_topic_the_approval_request_carries_the_instructions(root_mode
 
 
 def test_summary_without_the_key_flag_fails_closed(root_model):
-    aws = AwsClients(scripted_services=frozenset({"iam"}))
+    aws = RunbookClients(scripted_services=frozenset({"iam"}))
     aws.expect("iam", "GetAccountSummary", {"SummaryMap": {"Users": 3}})
     with pytest.raises(Exception, match="no usable AccountAccessKeysPresent value"):
         run_handler(SCRIPT, "check_before", {"AccountId": ACCOUNT}, aws)
@@ -198,7 +198,7 @@ def test_govcloud_instructions_point_to_centralized_root_access(root_model):
         "ExecutionId": "e-1",
         "Partition": "aws-us-gov",
     }
-    result = run_handler(SCRIPT, "notify", events, AwsClients())
+    result = run_handler(SCRIPT, "notify", events, RunbookClients())
     assert result["Published"] is False
     assert "GovCloud (US)" in result["Instructions"]
     assert "root-access-keys-central" in result["Instructions"]
@@ -236,9 +236,9 @@ def test_script_refuses_every_account_id_but_its_own(root_model, account_id):
     root_model.set(ACCOUNT, RootState(keys=[]))
     events = {"AccountId": account_id}
     if account_id == ACCOUNT:
-        assert run_handler(SCRIPT, "check_before", events, AwsClients())["AccessKeysPresent"] is False
+        assert run_handler(SCRIPT, "check_before", events, RunbookClients())["AccessKeysPresent"] is False
         return
     with pytest.raises(Exception) as raised:
-        run_handler(SCRIPT, "check_before", events, AwsClients())
+        run_handler(SCRIPT, "check_before", events, RunbookClients())
     assert type(raised.value).__name__ == "RemediationError"
     assert "AccountId" in str(raised.value)

@@ -1,4 +1,4 @@
-"""rootkeys.runbook_validator: both runbooks pass, and each single fault planted in a copy is caught."""
+"""rootkeys_dev.runbook_validator: both runbooks pass, and each single fault planted in a copy is caught."""
 
 import copy
 import json
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rootkeys.runbook_validator import RunbookValidationError, check_runbook, main, validate_runbook
+from rootkeys_dev.runbook_validator import RunbookValidationError, check_runbook, main, validate_runbook
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = {

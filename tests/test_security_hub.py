@@ -23,7 +23,7 @@ from root_access_keys.evidence import ReportNotRead, ReportRead, ReportUnavailab
 from root_access_keys.metadata import load_policy, related_requirements
 from root_access_keys.security_hub import FindingTarget, build_finding, import_finding
 
-from rootkeys.emulator import RootKey, RootState
+from rootkeys_dev.emulator import RootKey, RootState
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"

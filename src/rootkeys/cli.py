@@ -177,8 +177,15 @@ def _run_audit(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
 
 
 def _run_demo(args: argparse.Namespace, _parser: argparse.ArgumentParser) -> int:
-    from . import demo  # noqa: PLC0415 - moto loads only when the demo runs
-
+    try:
+        from rootkeys_dev import demo  # noqa: PLC0415 - moto loads only when the demo runs
+    except ImportError as error:
+        print(
+            f"rootkeys demo needs the local AWS emulator ({error.name or error}): "
+            "pip install 'rootkeys[demo]' (or run `make demo` in a source checkout)",
+            file=sys.stderr,
+        )
+        return EXIT_UNDECIDED
     return demo.run(scenario_names=args.scenario, verbose=args.verbose, list_only=args.list)
 
 

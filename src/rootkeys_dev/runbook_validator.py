@@ -5,7 +5,7 @@ class of faults offline, plus a few policy checks of this project (inline Python
 handler exists, approval steps with approvers and a timeout, a default path for every branch).
 
 `validate_runbook(document)` returns a list of `Finding`s (empty means valid);
-`python -m rootkeys.runbook_validator FILE...` prints them and exits 1 when there are any.
+`python -m rootkeys_dev.runbook_validator FILE...` prints them and exits 1 when there are any.
 """
 
 import argparse

@@ -8,7 +8,6 @@ polling. The demo checks its own results: it exits 0 only when every scenario pr
 outcome it expects.
 """
 
-import importlib
 import json
 import logging
 import os
@@ -17,22 +16,20 @@ import sys
 import textwrap
 import time
 import urllib.request
-import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import boto3
-import root_access_keys
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from root_access_keys.clients import clear_client_cache
 from root_access_keys.spec import RULE_NAME
 
+from .config_events import scheduled_event
 from .emulator import RootKey, RootState, RootUserModel
+from .lambda_runtime import FakeLambdaContext, load_handler
 
 REGION = "us-east-1"
 ERROR = "ERROR"
@@ -213,56 +210,6 @@ class Outcome:
         return found
 
 
-class DemoLambdaContext:
-    """The parts of a Lambda context the handler reads: remaining time and the function ARN."""
-
-    def __init__(self, account_id: str, budget_seconds: float) -> None:
-        self.function_name = RULE_NAME
-        self.invoked_function_arn = f"arn:aws:lambda:{REGION}:{account_id}:function:{RULE_NAME}"
-        self.aws_request_id = str(uuid.uuid4())
-        self._deadline = time.monotonic() + budget_seconds
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
-
-
-def config_event(account_id: str, rule_parameters: Mapping[str, str]) -> dict[str, Any]:
-    """A periodic event as AWS Config sends it (JSON strings inside JSON), in TestMode."""
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    invoking = {
-        "awsAccountId": account_id,
-        "notificationCreationTime": now,
-        "messageType": "ScheduledNotification",
-        "recordVersion": "1.0",
-    }
-    return {
-        "invokingEvent": json.dumps(invoking),
-        "ruleParameters": json.dumps(dict(rule_parameters)),
-        "resultToken": "TESTMODE",
-        "eventLeftScope": False,
-        "executionRoleArn": f"arn:aws:iam::{account_id}:role/{CONFIG_SERVICE_ROLE}",
-        "configRuleArn": f"arn:aws:config:{REGION}:{account_id}:config-rule/config-rule-demo01",
-        "configRuleName": RULE_NAME,
-        "configRuleId": "config-rule-demo01",
-        "accountId": account_id,
-        "version": "1.0",
-    }
-
-
-def load_handler() -> Callable[[dict[str, Any], object], list[dict[str, Any]]]:
-    """Import the rule folder's IAM_ROOT_NO_ACCESS_KEYS module, as the Lambda runtime would."""
-    rule_dir = Path(root_access_keys.__file__).resolve().parent.parent
-    if not (rule_dir / f"{RULE_NAME}.py").is_file():
-        raise RuntimeError(
-            f"{RULE_NAME}.py not found next to the root_access_keys package ({rule_dir}): "
-            "run the demo from a source checkout (pip install -e .)"
-        )
-    if str(rule_dir) not in sys.path:
-        sys.path.insert(0, str(rule_dir))
-    module: ModuleType = importlib.import_module(RULE_NAME)
-    return module.lambda_handler
-
-
 class _LogCapture(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
@@ -357,8 +304,14 @@ def run_scenario(
     started = time.monotonic()
     try:
         evaluations = handler(
-            config_event(account_id, scenario.rule_parameters),
-            DemoLambdaContext(account_id, scenario.budget_seconds),
+            scheduled_event(
+                account_id,
+                rule_parameters=scenario.rule_parameters,
+                notification_time=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                execution_role_name=CONFIG_SERVICE_ROLE,
+                config_rule_id="config-rule-demo01",
+            ),
+            FakeLambdaContext(account_id, scenario.budget_seconds),
         )
     except Exception as error:  # the handler raising is the outcome this row shows
         recorded, text = ERROR, f"{type(error).__name__}: {error}"

@@ -7,7 +7,7 @@ exec'd into a fresh namespace and its Handler is called with (events, None); the
 payload is read through the declared `$.Payload.X` selectors and type-checked), aws:branch,
 aws:approve (a callback decides), aws:sleep, nextStep / isEnd / onFailure.
 
-`AwsClients` stands in for the scripts' `boto3` module: every client is a real botocore client
+`RunbookClients` stands in for the scripts' `boto3` module: every client is a real botocore client
 (real parameter validation and serialization); calls reach moto unless an answer was scripted
 for that service, and every call is recorded with the credentials that signed it.
 """
@@ -24,7 +24,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.client import BaseClient
 from botocore.validate import ParamValidator
 
-from rootkeys.runbook_validator import REFERENCE
+from .runbook_validator import REFERENCE
 
 Approval = Callable[[str, Mapping[str, Any]], bool]
 TYPES: dict[str, Callable[[Any], bool]] = {
@@ -60,7 +60,7 @@ class Expectation:
     params: dict[str, Any] | None
 
 
-class AwsClients:
+class RunbookClients:
     """A `boto3` stand-in for runbook scripts: real clients, recorded calls, optional scripted answers."""
 
     def __init__(self, scripted_services: frozenset[str] = frozenset()) -> None:
@@ -206,7 +206,9 @@ def interpolate(value: Any, variables: Mapping[str, Any]) -> Any:
     return REFERENCE.sub(lambda match: str(variables[match.group(1)]), value)
 
 
-def run_handler(script: str, handler: str, events: Mapping[str, Any], aws: AwsClients | None = None) -> Any:
+def run_handler(
+    script: str, handler: str, events: Mapping[str, Any], aws: RunbookClients | None = None
+) -> Any:
     """Exec a step's script in a fresh namespace (as each Automation step does) and call its handler."""
     namespace: dict[str, Any] = {"__name__": "runbook_step"}
     exec(compile(script, f"<runbook step {handler}>", "exec"), namespace)  # noqa: S102 - the runbook's own script
@@ -243,7 +245,7 @@ def run_runbook(
     document: Mapping[str, Any],
     parameters: Mapping[str, Any],
     *,
-    aws: AwsClients | None = None,
+    aws: RunbookClients | None = None,
     approve: Approval | None = None,
     system: Mapping[str, Any] | None = None,
 ) -> Execution:
