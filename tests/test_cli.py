@@ -8,6 +8,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+from root_access_keys.budget import CLI_POLICY, Budget
 
 from rootkeys import audit as audit_module
 from rootkeys.cli import main
@@ -242,9 +243,20 @@ def test_live_report_denied_is_non_compliant_detail_unavailable(capsys, root_mod
     assert "detail unavailable: iam:GetCredentialReport denied" in document["annotation"]
 
 
-def test_live_zero_timeout_gives_up_on_generation_without_waiting(capsys, root_model):
+def test_live_timeout_bounds_the_whole_audit(capsys, root_model):
+    state = root_model.set(ACCOUNT, RootState(keys=[RootKey()]))
+    code, _, err = run(capsys, "--timeout", "0")
+    assert code == 2
+    assert "not started" in err
+    assert "time budget" in err
+    assert state.calls == []
+
+
+def test_live_short_timeout_gives_up_on_generation_without_waiting(capsys, root_model):
     state = root_model.set(ACCOUNT, RootState(keys=[RootKey()], report_expired=True, generation_polls=3))
-    code, out, _ = run(capsys, "--json", "--timeout", "0")
+    # Room for the calls themselves (a minimal attempt each), none for a wait.
+    timeout = CLI_POLICY.min_attempt_seconds + 0.9
+    code, out, _ = run(capsys, "--json", "--timeout", str(timeout))
     document = json.loads(out)
     assert code == 1
     assert "time budget reached" in document["annotation"]
@@ -256,9 +268,9 @@ def test_live_audit_polls_generation_with_the_readers_backoff(root_model):
 
     root_model.set(ACCOUNT, RootState(keys=[RootKey()], report_expired=True, generation_polls=2))
     slept = []
-    result = audit_module.audit_live(RuleParameters(), timeout=60, sleep=slept.append)
-    assert result.verdict.compliance == "NON_COMPLIANT"
-    assert result.verdict.active_keys == 1
+    result = audit_module.audit_live(RuleParameters(), budget=Budget.from_seconds(60), sleep=slept.append)
+    assert result.assessment.verdict.compliance == "NON_COMPLIANT"
+    assert result.assessment.verdict.active_keys == 1
     assert slept == [1.0, 2.0]
     assert result.api_calls.count("iam:GenerateCredentialReport") == 3
 
@@ -300,8 +312,8 @@ def test_installed_entry_point_prints_help():
 @pytest.mark.server
 def test_live_audit_honours_aws_endpoint_url(capsys, monkeypatch):
     """Against the moto server over HTTP, reached only through the standard AWS_ENDPOINT_URL."""
-    from rootkeys_dev.demo import local_emulator
     from rootkeys_dev.emulator import RootUserModel
+    from rootkeys_dev.local_aws import local_emulator
 
     model = RootUserModel()
     with local_emulator() as endpoint, model.install():

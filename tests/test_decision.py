@@ -5,15 +5,10 @@ from datetime import UTC, datetime
 import pytest
 from botocore.stub import Stubber
 from root_access_keys.account_summary import AccountSummary
+from root_access_keys.annotation import MAX_ANNOTATION, fit_annotation
+from root_access_keys.assessment import judge
 from root_access_keys.credential_report import AccessKeyState, CertificateState, RootCredentials
-from root_access_keys.decision import (
-    MAX_ANNOTATION,
-    Compliance,
-    ReportState,
-    decide,
-    fit_annotation,
-    needs_credential_report,
-)
+from root_access_keys.decision import Compliance, Reason, ReportState, decide, needs_credential_report
 from root_access_keys.errors import (
     AccountSummaryFormatError,
     AccountSummaryUnavailableError,
@@ -54,21 +49,21 @@ def summary(keys=1, certs=0, password=1, mfa=1):
     )
 
 
-def assert_annotation_fits(verdict):
-    assert 1 <= len(verdict.annotation) <= MAX_ANNOTATION
+def assert_annotation_fits(result):
+    assert 1 <= len(result.annotation) <= MAX_ANNOTATION
 
 
 # --- Row 1: AccountAccessKeysPresent = 0, report not read (fast path) ---
 
 
 def test_fast_path_no_key_is_compliant_without_the_report():
-    verdict = decide(summary(keys=0), ReportNotRead(), DEFAULTS)
-    assert verdict.compliance is Compliance.COMPLIANT
-    assert verdict.report_state is ReportState.NOT_READ
-    assert (verdict.active_keys, verdict.inactive_keys) == (0, 0)
-    assert "No root access key exists" in verdict.annotation
-    assert "centrally managed" not in verdict.annotation  # root still has a password and MFA
-    assert_annotation_fits(verdict)
+    result = judge(summary(keys=0), ReportNotRead(), DEFAULTS)
+    assert result.verdict.compliance is Compliance.COMPLIANT
+    assert result.verdict.report_state is ReportState.NOT_READ
+    assert (result.verdict.active_keys, result.verdict.inactive_keys) == (0, 0)
+    assert "No root access key exists" in result.annotation
+    assert "centrally managed" not in result.annotation  # root still has a password and MFA
+    assert_annotation_fits(result)
 
 
 def test_fast_path_needs_no_report():
@@ -78,10 +73,10 @@ def test_fast_path_needs_no_report():
 
 
 def test_root_without_any_credential_is_compliant_and_noted_as_centrally_managed():
-    verdict = decide(summary(keys=0, certs=0, password=0, mfa=0), ReportNotRead(), DEFAULTS)
-    assert verdict.compliance is Compliance.COMPLIANT
-    assert "centrally managed" in verdict.annotation
-    assert "No root access key exists" in verdict.annotation
+    result = judge(summary(keys=0, certs=0, password=0, mfa=0), ReportNotRead(), DEFAULTS)
+    assert result.verdict.compliance is Compliance.COMPLIANT
+    assert "centrally managed" in result.annotation
+    assert "No root access key exists" in result.annotation
 
 
 @pytest.mark.parametrize(
@@ -97,9 +92,9 @@ def test_root_without_any_credential_is_compliant_and_noted_as_centrally_managed
     ],
 )
 def test_centrally_managed_note_needs_every_flag_at_zero(partial):
-    verdict = decide(partial, ReportNotRead(), DEFAULTS)
-    assert verdict.compliance is Compliance.COMPLIANT
-    assert "centrally managed" not in verdict.annotation
+    result = judge(partial, ReportNotRead(), DEFAULTS)
+    assert result.verdict.compliance is Compliance.COMPLIANT
+    assert "centrally managed" not in result.annotation
 
 
 # --- Row 2: > 0 and a key active ---
@@ -108,28 +103,28 @@ def test_centrally_managed_note_needs_every_flag_at_zero(partial):
 def test_active_key_is_non_compliant_with_last_use_detail():
     used = datetime(2026, 11, 20, 14, 5, tzinfo=UTC)
     report = ReportRead(root(key(active=True, used=used, region="eu-west-1", service="s3")), GENERATED)
-    verdict = decide(summary(keys=1), report, DEFAULTS)
-    assert verdict.compliance is Compliance.NON_COMPLIANT
-    assert verdict.report_state is ReportState.CURRENT
-    assert (verdict.active_keys, verdict.inactive_keys) == (1, 0)
-    assert "1 access key (1 active, 0 inactive)" in verdict.annotation
-    assert "last used 2026-11-20 (s3 eu-west-1)" in verdict.annotation
-    assert_annotation_fits(verdict)
+    result = judge(summary(keys=1), report, DEFAULTS)
+    assert result.verdict.compliance is Compliance.NON_COMPLIANT
+    assert result.verdict.report_state is ReportState.CURRENT
+    assert (result.verdict.active_keys, result.verdict.inactive_keys) == (1, 0)
+    assert "1 access key (1 active, 0 inactive)" in result.annotation
+    assert "last used 2026-11-20 (s3 eu-west-1)" in result.annotation
+    assert_annotation_fits(result)
 
 
 def test_active_key_never_used_says_so():
-    verdict = decide(summary(keys=1), ReportRead(root(key(active=True)), GENERATED), DEFAULTS)
-    assert verdict.compliance is Compliance.NON_COMPLIANT
-    assert "key 1 active, never used" in verdict.annotation
+    result = judge(summary(keys=1), ReportRead(root(key(active=True)), GENERATED), DEFAULTS)
+    assert result.verdict.compliance is Compliance.NON_COMPLIANT
+    assert "key 1 active, never used" in result.annotation
 
 
 @pytest.mark.parametrize("parameters", [DEFAULTS, IGNORE_INACTIVE])
 def test_active_key_is_non_compliant_whatever_ignore_inactive_says(parameters):
     report = ReportRead(root(key(1, active=False), key(2, active=True)), GENERATED)
-    verdict = decide(summary(keys=1), report, parameters)
-    assert verdict.compliance is Compliance.NON_COMPLIANT
-    assert (verdict.active_keys, verdict.inactive_keys) == (1, 1)
-    assert "2 access keys (1 active, 1 inactive)" in verdict.annotation
+    result = judge(summary(keys=1), report, parameters)
+    assert result.verdict.compliance is Compliance.NON_COMPLIANT
+    assert (result.verdict.active_keys, result.verdict.inactive_keys) == (1, 1)
+    assert "2 access keys (1 active, 1 inactive)" in result.annotation
 
 
 def test_two_keys_each_described_with_date_service_region():
@@ -140,10 +135,10 @@ def test_two_keys_each_described_with_date_service_region():
         ),
         GENERATED,
     )
-    verdict = decide(summary(keys=1), report, DEFAULTS)
-    assert "key 1 active, last used 2026-01-02 (iam us-east-1)" in verdict.annotation
-    assert "key 2 inactive, last used 2025-06-07 (ec2 ap-south-1)" in verdict.annotation
-    assert_annotation_fits(verdict)
+    result = judge(summary(keys=1), report, DEFAULTS)
+    assert "key 1 active, last used 2026-01-02 (iam us-east-1)" in result.annotation
+    assert "key 2 inactive, last used 2025-06-07 (ec2 ap-south-1)" in result.annotation
+    assert_annotation_fits(result)
 
 
 # --- Row 3: > 0, keys present but all inactive ---
@@ -151,18 +146,18 @@ def test_two_keys_each_described_with_date_service_region():
 
 def test_inactive_keys_only_are_non_compliant_by_default():
     report = ReportRead(root(key(active=False)), GENERATED)
-    verdict = decide(summary(keys=1), report, DEFAULTS)
-    assert verdict.compliance is Compliance.NON_COMPLIANT
-    assert "1 access key (0 active, 1 inactive)" in verdict.annotation
+    result = judge(summary(keys=1), report, DEFAULTS)
+    assert result.verdict.compliance is Compliance.NON_COMPLIANT
+    assert "1 access key (0 active, 1 inactive)" in result.annotation
 
 
 def test_inactive_keys_only_are_compliant_with_ignore_inactive_keys():
     report = ReportRead(root(key(1, active=False), key(2, active=False)), GENERATED)
-    verdict = decide(summary(keys=1), report, IGNORE_INACTIVE)
-    assert verdict.compliance is Compliance.COMPLIANT
-    assert (verdict.active_keys, verdict.inactive_keys) == (0, 2)
-    assert "IgnoreInactiveKeys is true" in verdict.annotation
-    assert "2 access keys (0 active, 2 inactive)" in verdict.annotation
+    result = judge(summary(keys=1), report, IGNORE_INACTIVE)
+    assert result.verdict.compliance is Compliance.COMPLIANT
+    assert (result.verdict.active_keys, result.verdict.inactive_keys) == (0, 2)
+    assert "IgnoreInactiveKeys is true" in result.annotation
+    assert "2 access keys (0 active, 2 inactive)" in result.annotation
 
 
 # --- Row 4: > 0 but the report shows no key or has no root row (stale) ---
@@ -170,20 +165,20 @@ def test_inactive_keys_only_are_compliant_with_ignore_inactive_keys():
 
 @pytest.mark.parametrize("parameters", [DEFAULTS, IGNORE_INACTIVE])
 def test_report_row_without_key_is_stale_and_non_compliant(parameters):
-    verdict = decide(summary(keys=1), ReportRead(root(), GENERATED), parameters)
-    assert verdict.compliance is Compliance.NON_COMPLIANT
-    assert verdict.report_state is ReportState.STALE
-    assert "stale" in verdict.annotation
-    assert "2026-11-28 09:00Z" in verdict.annotation
-    assert "lists no root key" in verdict.annotation
+    result = judge(summary(keys=1), ReportRead(root(), GENERATED), parameters)
+    assert result.verdict.compliance is Compliance.NON_COMPLIANT
+    assert result.verdict.report_state is ReportState.STALE
+    assert "stale" in result.annotation
+    assert "2026-11-28 09:00Z" in result.annotation
+    assert "lists no root key" in result.annotation
 
 
 def test_report_without_root_row_is_stale_and_non_compliant():
-    verdict = decide(summary(keys=1), ReportRead(None, None), IGNORE_INACTIVE)
-    assert verdict.compliance is Compliance.NON_COMPLIANT
-    assert verdict.report_state is ReportState.STALE
-    assert "has no root row" in verdict.annotation
-    assert "at an unknown time" in verdict.annotation
+    result = judge(summary(keys=1), ReportRead(None, None), IGNORE_INACTIVE)
+    assert result.verdict.compliance is Compliance.NON_COMPLIANT
+    assert result.verdict.report_state is ReportState.STALE
+    assert "has no root row" in result.annotation
+    assert "at an unknown time" in result.annotation
 
 
 # --- Row 5: > 0 and the report is unavailable ---
@@ -199,24 +194,24 @@ def test_report_without_root_row_is_stale_and_non_compliant():
 )
 @pytest.mark.parametrize("parameters", [DEFAULTS, IGNORE_INACTIVE])
 def test_unavailable_report_is_non_compliant_detail_unavailable(reason, parameters):
-    verdict = decide(summary(keys=1), ReportUnavailable(reason), parameters)
-    assert verdict.compliance is Compliance.NON_COMPLIANT
-    assert verdict.report_state is ReportState.UNAVAILABLE
-    assert "detail unavailable" in verdict.annotation
-    assert reason[:40] in verdict.annotation
-    assert_annotation_fits(verdict)
+    result = judge(summary(keys=1), ReportUnavailable(reason), parameters)
+    assert result.verdict.compliance is Compliance.NON_COMPLIANT
+    assert result.verdict.report_state is ReportState.UNAVAILABLE
+    assert "detail unavailable" in result.annotation
+    assert reason[:40] in result.annotation
+    assert_annotation_fits(result)
 
 
 def test_key_present_but_report_never_read_is_still_non_compliant():
-    verdict = decide(summary(keys=1), ReportNotRead(), IGNORE_INACTIVE)
-    assert verdict.compliance is Compliance.NON_COMPLIANT
-    assert "not read" in verdict.annotation
+    result = judge(summary(keys=1), ReportNotRead(), IGNORE_INACTIVE)
+    assert result.verdict.compliance is Compliance.NON_COMPLIANT
+    assert "not read" in result.annotation
 
 
 def test_live_summary_zero_wins_over_a_lagging_report_with_keys():
     # The report can be 4 hours old; the live summary says the key is gone.
-    verdict = decide(summary(keys=0), ReportRead(root(key(active=True)), GENERATED), DEFAULTS)
-    assert verdict.compliance is Compliance.COMPLIANT
+    result = judge(summary(keys=0), ReportRead(root(key(active=True)), GENERATED), DEFAULTS)
+    assert result.verdict.compliance is Compliance.COMPLIANT
 
 
 # --- Row 6: summary unreadable -> no verdict, an error naming the cause ---
@@ -290,24 +285,24 @@ def test_no_summary_and_no_report_cannot_be_decided():
 
 def test_signing_certificate_alone_is_non_compliant_when_included():
     assert needs_credential_report(summary(keys=0, certs=1), WITH_CERTS) is True
-    verdict = decide(summary(keys=0, certs=1), ReportNotRead(), WITH_CERTS)
-    assert verdict.compliance is Compliance.NON_COMPLIANT
-    assert verdict.signing_certificates == 1
-    assert "signing certificates" in verdict.annotation
-    assert "IncludeSigningCertificates is true" in verdict.annotation
+    result = judge(summary(keys=0, certs=1), ReportNotRead(), WITH_CERTS)
+    assert result.verdict.compliance is Compliance.NON_COMPLIANT
+    assert result.verdict.signing_certificates == 1
+    assert "signing certificates" in result.annotation
+    assert "IncludeSigningCertificates is true" in result.annotation
 
 
 def test_signing_certificate_is_ignored_by_default():
-    verdict = decide(summary(keys=0, certs=1), ReportNotRead(), DEFAULTS)
-    assert verdict.compliance is Compliance.COMPLIANT
-    assert verdict.signing_certificates == 0
+    result = judge(summary(keys=0, certs=1), ReportNotRead(), DEFAULTS)
+    assert result.verdict.compliance is Compliance.COMPLIANT
+    assert result.verdict.signing_certificates == 0
 
 
 def test_certificate_keeps_inactive_keys_non_compliant_even_when_they_are_ignored():
     parameters = RuleParameters(ignore_inactive_keys=True, include_signing_certificates=True)
-    verdict = decide(summary(keys=1, certs=1), ReportRead(root(key(active=False)), GENERATED), parameters)
-    assert verdict.compliance is Compliance.NON_COMPLIANT
-    assert "X.509 signing certificates" in verdict.annotation
+    result = judge(summary(keys=1, certs=1), ReportRead(root(key(active=False)), GENERATED), parameters)
+    assert result.verdict.compliance is Compliance.NON_COMPLIANT
+    assert "X.509 signing certificates" in result.annotation
 
 
 def test_included_certificates_without_summary_entry_cannot_be_decided():
@@ -324,10 +319,10 @@ def test_included_certificates_without_summary_entry_cannot_be_decided():
 def test_report_only_with_active_key_is_non_compliant():
     used = datetime(2026, 3, 4, tzinfo=UTC)
     report = ReportRead(root(key(active=True, used=used, region="us-west-2", service="sts")))
-    verdict = decide(None, report, DEFAULTS)
-    assert verdict.compliance is Compliance.NON_COMPLIANT
-    assert "per the credential report" in verdict.annotation
-    assert "last used 2026-03-04 (sts us-west-2)" in verdict.annotation
+    result = judge(None, report, DEFAULTS)
+    assert result.verdict.compliance is Compliance.NON_COMPLIANT
+    assert "per the credential report" in result.annotation
+    assert "last used 2026-03-04 (sts us-west-2)" in result.annotation
 
 
 def test_report_only_inactive_keys_follow_ignore_inactive_keys():
@@ -337,17 +332,17 @@ def test_report_only_inactive_keys_follow_ignore_inactive_keys():
 
 
 def test_report_only_without_keys_is_compliant_and_warns_about_lag():
-    verdict = decide(None, ReportRead(root()), DEFAULTS)
-    assert verdict.compliance is Compliance.COMPLIANT
-    assert "4 hours" in verdict.annotation
+    result = judge(None, ReportRead(root()), DEFAULTS)
+    assert result.verdict.compliance is Compliance.COMPLIANT
+    assert "4 hours" in result.annotation
 
 
 def test_report_only_certificates_count_when_included():
     report = ReportRead(root(certificates=[CertificateState(slot=1, active=True)]))
     assert decide(None, report, DEFAULTS).compliance is Compliance.COMPLIANT
-    verdict = decide(None, report, WITH_CERTS)
-    assert verdict.compliance is Compliance.NON_COMPLIANT
-    assert verdict.signing_certificates == 1
+    result = judge(None, report, WITH_CERTS)
+    assert result.verdict.compliance is Compliance.NON_COMPLIANT
+    assert result.verdict.signing_certificates == 1
 
 
 def test_report_only_without_root_row_cannot_be_decided():
@@ -367,9 +362,9 @@ def test_annotation_with_long_service_names_stays_within_limit():
         ),
         GENERATED,
     )
-    verdict = decide(summary(keys=1, certs=1), report, WITH_CERTS)
-    assert_annotation_fits(verdict)
-    assert verdict.annotation.startswith("Root user has 2 access keys (1 active, 1 inactive)")
+    result = judge(summary(keys=1, certs=1), report, WITH_CERTS)
+    assert_annotation_fits(result)
+    assert result.annotation.startswith("Root user has 2 access keys (1 active, 1 inactive)")
 
 
 def test_fit_annotation_drops_trailing_parts_then_truncates():
@@ -391,6 +386,37 @@ def test_a_key_with_no_record_of_use_is_not_called_never_used():
         last_use_known=False,
     )
     root = RootCredentials(arn="arn:aws:iam::123456789012:root", access_keys=(key,), certificates=())
-    verdict = decide(AccountSummary(access_keys_present=1), ReportRead(root=root), RuleParameters())
-    assert "last use unknown" in verdict.annotation
-    assert "never used" not in verdict.annotation
+    result = judge(AccountSummary(access_keys_present=1), ReportRead(root=root), RuleParameters())
+    assert "last use unknown" in result.annotation
+    assert "never used" not in result.annotation
+
+
+# --- Reason codes: each one reached, worded, and within the limit ---
+
+REASON_ROWS = [
+    (summary(keys=0, password=1), ReportNotRead(), DEFAULTS, Reason.NO_KEY),
+    (summary(keys=0, certs=0, password=0, mfa=0), ReportNotRead(), DEFAULTS, Reason.NO_ROOT_CREDENTIALS),
+    (summary(keys=0, certs=1), ReportNotRead(), WITH_CERTS, Reason.SIGNING_CERTIFICATES),
+    (summary(keys=1), ReportRead(root(key(active=True)), GENERATED), DEFAULTS, Reason.KEYS_PRESENT),
+    (
+        summary(keys=1),
+        ReportRead(root(key(active=False)), GENERATED),
+        IGNORE_INACTIVE,
+        Reason.INACTIVE_KEYS_ACCEPTED,
+    ),
+    (summary(keys=1), ReportUnavailable("denied"), DEFAULTS, Reason.REPORT_UNAVAILABLE),
+    (summary(keys=1), ReportNotRead(), DEFAULTS, Reason.REPORT_NOT_READ),
+    (summary(keys=1), ReportRead(None, GENERATED), DEFAULTS, Reason.REPORT_STALE),
+    (None, ReportRead(root()), DEFAULTS, Reason.REPORT_LISTS_NO_KEY),
+]
+
+
+@pytest.mark.parametrize(("evidence_summary", "report", "parameters", "reason"), REASON_ROWS)
+def test_each_reason_is_reached_and_worded(evidence_summary, report, parameters, reason):
+    result = judge(evidence_summary, report, parameters)
+    assert result.verdict.reason is reason
+    assert_annotation_fits(result)
+
+
+def test_the_rows_cover_every_reason():
+    assert {row[-1] for row in REASON_ROWS} == set(Reason)

@@ -20,7 +20,8 @@ from botocore.retries import standard
 from botocore.stub import ANY, Stubber
 from conftest import ACCOUNT_ID, make_event
 from root_access_keys import iam_evidence
-from root_access_keys.clients import AwsClients
+from root_access_keys.budget import LAMBDA_POLICY
+from root_access_keys.clients import own_role_client
 from root_access_keys.errors import (
     AccountSummaryUnavailableError,
     EvaluationNotRecordedError,
@@ -133,7 +134,7 @@ def quick_polling(monkeypatch):
     monkeypatch.setattr(
         iam_evidence,
         "PollingPolicy",
-        functools.partial(iam_evidence.PollingPolicy, first_delay=0.005, max_delay=0.02, call_allowance=0.0),
+        functools.partial(iam_evidence.PollingPolicy, first_delay=0.005, max_delay=0.02),
     )
 
 
@@ -301,8 +302,10 @@ class TickingContext(LambdaContext):
 
 def test_report_still_generating_past_the_budget_is_detail_unavailable(wire, root_model, handler):
     state = root_model.set(ACCOUNT_ID, RootState(keys=[RootKey(False)], generation_polls=1_000_000))
-    # 8 s of the budget are kept for PutEvaluations: 0.6 s remain for polling, spent 0.1 s per look.
-    evaluation = run(handler, make_event(), TickingContext(budget_seconds=8.6, step_seconds=0.1))
+    # The reserve for PutEvaluations and the exit margin are kept; beyond the one minimal attempt
+    # every call needs, 0.6 s remain for polling, spent 0.1 s per look at the clock.
+    kept = LAMBDA_POLICY.record_reserve + LAMBDA_POLICY.exit_margin + LAMBDA_POLICY.min_attempt_seconds
+    evaluation = run(handler, make_event(), TickingContext(budget_seconds=kept + 0.6, step_seconds=0.1))
     assert evaluation["ComplianceType"] == "NON_COMPLIANT"
     assert "detail unavailable" in evaluation["Annotation"]
     assert "time budget" in evaluation["Annotation"]
@@ -322,7 +325,7 @@ def test_real_token_sends_test_mode_false(wire, root_model, handler):
     root_model.set(ACCOUNT_ID, RootState(keys=[RootKey(True)]))
     # moto implements PutEvaluations only in TestMode, so a Stubber on the rule's (cached) Config
     # client answers this call, after checking the request against the real API model.
-    config = AwsClients(region="us-east-1").build_client("config")
+    config = own_role_client("config", "us-east-1", LAMBDA_POLICY)
     token = "eyJyZXN1bHQiOiJ0b2tlbiJ9"
     with Stubber(config) as stub:
         stub.add_response(
@@ -543,3 +546,25 @@ def test_execution_role_region_routes_sts_and_iam_while_config_stays_in_the_rule
     run(handler, make_event(MEMBER_ID, rule_parameters=parameters))
     assert wire.urls["sts.AssumeRole"][0].startswith("https://sts.eu-west-1.amazonaws.com")
     assert wire.urls["config-service.PutEvaluations"][0].startswith("https://config.us-east-1.amazonaws.com")
+
+
+def test_the_event_is_parsed_once_per_invocation(wire, root_model, handler, monkeypatch):
+    from root_access_keys import handler as handler_module
+
+    root_model.set(ACCOUNT_ID, RootState(keys=[RootKey(True)]))
+    event = make_event()
+    parses, decodes = [], []
+    parse = handler_module.parse_scheduled_event
+    monkeypatch.setattr(handler_module, "parse_scheduled_event", lambda raw: parses.append(raw) or parse(raw))
+    loads = json.loads
+
+    def counting_loads(text, *args, **kwargs):
+        if text == event["invokingEvent"]:
+            decodes.append(text)
+        return loads(text, *args, **kwargs)
+
+    monkeypatch.setattr(json, "loads", counting_loads)
+    [evaluation] = handler(event, LambdaContext())
+    assert evaluation["ComplianceType"] == "NON_COMPLIANT"
+    assert len(parses) == 1
+    assert len(decodes) == 1

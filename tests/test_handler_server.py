@@ -43,7 +43,7 @@ def server_model(moto_server, monkeypatch) -> Iterator[tuple[RootUserModel, list
     monkeypatch.setattr(
         iam_evidence,
         "PollingPolicy",
-        functools.partial(iam_evidence.PollingPolicy, first_delay=0.005, max_delay=0.02, call_allowance=0.0),
+        functools.partial(iam_evidence.PollingPolicy, first_delay=0.005, max_delay=0.02),
     )
     received: list[dict] = []
     original = ConfigResponse.put_evaluations

@@ -13,14 +13,11 @@ from botocore.exceptions import EndpointConnectionError
 from botocore.stub import Stubber
 from conftest import report_csv, report_key, root_report_row
 from root_access_keys.account_summary import AccountSummary
+from root_access_keys.budget import Budget, BudgetPolicy
+from root_access_keys.decision import REPORT_MAX_AGE, report_needs_refresh
 from root_access_keys.errors import AccountSummaryUnavailableError, ExecutionRoleError
 from root_access_keys.evidence import ReportRead, ReportUnavailable
-from root_access_keys.iam_evidence import (
-    REPORT_MAX_AGE,
-    CredentialReportReader,
-    PollingPolicy,
-    read_account_summary,
-)
+from root_access_keys.iam_evidence import CredentialReportReader, PollingPolicy, read_account_summary
 from root_access_keys.parameters import RuleParameters
 
 NOW = datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
@@ -30,6 +27,22 @@ DEFAULTS = RuleParameters()
 ACTIVE = report_csv([root_report_row(keys=(report_key(active="true"),))])
 INACTIVE = report_csv([root_report_row(keys=(report_key(active="false"),))])
 NO_KEY = report_csv([root_report_row()])
+
+
+# A minimal attempt costs 2 s; nothing is kept back (the reader only gathers evidence).
+POLICY = BudgetPolicy(
+    connect_timeout=1.0,
+    read_timeout=5.0,
+    min_read_timeout=1.0,
+    max_attempts=5,
+    record_reserve=0.0,
+    exit_margin=0.0,
+)
+
+
+def refresh(summary, parameters):
+    """The refresh test the assessment passes the reader, at a fixed now."""
+    return lambda existing: report_needs_refresh(existing, summary, parameters, NOW)
 
 
 class FakeClock:
@@ -61,7 +74,7 @@ def stub(iam):
 
 def reader(iam, clock, expected=ROOT_ARN):
     return CredentialReportReader(
-        iam, remaining_seconds=clock.remaining, expected_root_arn=expected, sleep=clock.sleep, now=lambda: NOW
+        iam, budget=Budget(clock.remaining, POLICY), expected_root_arn=expected, sleep=clock.sleep
     )
 
 
@@ -84,7 +97,7 @@ def error(stub, operation, code, status):
 def test_fresh_existing_report_is_used_without_generating(iam, stub):
     clock = FakeClock(60)
     report(stub, ACTIVE)
-    evidence = reader(iam, clock).read(KEY_SUMMARY, DEFAULTS)
+    evidence = reader(iam, clock).read(refresh(KEY_SUMMARY, DEFAULTS))
     assert isinstance(evidence, ReportRead)
     assert evidence.generated_at == NOW - timedelta(minutes=10)
     assert len(evidence.root.active_keys) == 1
@@ -100,7 +113,7 @@ def test_missing_or_expired_report_is_generated_then_polled_with_growing_delays(
     state(stub, "INPROGRESS")
     state(stub, "COMPLETE")
     report(stub, INACTIVE, age=timedelta(0))
-    evidence = reader(iam, clock).read(KEY_SUMMARY, DEFAULTS)
+    evidence = reader(iam, clock).read(refresh(KEY_SUMMARY, DEFAULTS))
     assert isinstance(evidence, ReportRead)
     assert len(evidence.root.inactive_keys) == 1
     assert clock.sleeps == [1.0, 2.0, 4.0]
@@ -113,7 +126,7 @@ def test_report_in_progress_is_waited_for(iam, stub):
     state(stub, "INPROGRESS")
     state(stub, "COMPLETE")
     report(stub, ACTIVE, age=timedelta(0))
-    assert isinstance(reader(iam, clock).read(KEY_SUMMARY, DEFAULTS), ReportRead)
+    assert isinstance(reader(iam, clock).read(refresh(KEY_SUMMARY, DEFAULTS)), ReportRead)
     assert clock.sleeps == [1.0]
 
 
@@ -124,7 +137,7 @@ def test_complete_but_not_yet_readable_keeps_polling(iam, stub):
     error(stub, "get_credential_report", "ReportInProgress", 404)
     state(stub, "COMPLETE")
     report(stub, ACTIVE, age=timedelta(0))
-    assert isinstance(reader(iam, clock).read(KEY_SUMMARY, DEFAULTS), ReportRead)
+    assert isinstance(reader(iam, clock).read(refresh(KEY_SUMMARY, DEFAULTS)), ReportRead)
     assert clock.sleeps == [1.0]
 
 
@@ -135,7 +148,7 @@ def test_limit_exceeded_waits_and_asks_again(iam, stub):
     error(stub, "generate_credential_report", "LimitExceeded", 409)
     state(stub, "COMPLETE")
     report(stub, ACTIVE, age=timedelta(0))
-    assert isinstance(reader(iam, clock).read(KEY_SUMMARY, DEFAULTS), ReportRead)
+    assert isinstance(reader(iam, clock).read(refresh(KEY_SUMMARY, DEFAULTS)), ReportRead)
     assert clock.sleeps == [1.0, 2.0]
 
 
@@ -145,7 +158,7 @@ def test_generation_past_the_time_budget_is_unavailable_and_bounded(iam, stub):
     # Budget 20 s, 2 s kept per call: sleeps of 1, 2, 4 and 8 s fit (15 s); the next 8 s does not.
     for _ in range(5):
         state(stub, "INPROGRESS")
-    evidence = reader(iam, clock).read(KEY_SUMMARY, DEFAULTS)
+    evidence = reader(iam, clock).read(refresh(KEY_SUMMARY, DEFAULTS))
     assert isinstance(evidence, ReportUnavailable)
     assert evidence.reason == "credential report still generating after 15s (time budget reached)"
     assert clock.sleeps == [1.0, 2.0, 4.0, 8.0]
@@ -171,7 +184,7 @@ def test_polling_over_the_longest_lambda_budget_stays_bounded(iam, stub):
     # Budget 900 s: delays 1, 2, 4, then 8 s while at least 10 s remain: 114 sleeps, 115 generations.
     for _ in range(115):
         state(stub, "INPROGRESS")
-    evidence = reader(counting, clock).read(KEY_SUMMARY, DEFAULTS)
+    evidence = reader(counting, clock).read(refresh(KEY_SUMMARY, DEFAULTS))
     assert isinstance(evidence, ReportUnavailable)
     assert "time budget reached" in evidence.reason
     delays = clock.sleeps
@@ -187,7 +200,7 @@ def test_no_time_left_means_no_sleep_at_all(iam, stub):
     clock = FakeClock(2.5)
     error(stub, "get_credential_report", "ReportExpired", 410)
     state(stub, "STARTED")
-    evidence = reader(iam, clock).read(KEY_SUMMARY, DEFAULTS)
+    evidence = reader(iam, clock).read(refresh(KEY_SUMMARY, DEFAULTS))
     assert isinstance(evidence, ReportUnavailable)
     assert "time budget" in evidence.reason
     assert clock.sleeps == []
@@ -198,7 +211,7 @@ def test_old_report_that_disagrees_with_the_summary_is_regenerated(iam, stub):
     report(stub, NO_KEY, age=REPORT_MAX_AGE + timedelta(minutes=1))
     state(stub, "COMPLETE")
     report(stub, ACTIVE, age=timedelta(0))
-    evidence = reader(iam, clock).read(KEY_SUMMARY, DEFAULTS)
+    evidence = reader(iam, clock).read(refresh(KEY_SUMMARY, DEFAULTS))
     assert evidence.generated_at == NOW
     assert len(evidence.root.active_keys) == 1
 
@@ -208,13 +221,13 @@ def test_old_report_without_root_row_is_regenerated(iam, stub):
     report(stub, report_csv([]), age=timedelta(hours=30))
     state(stub, "COMPLETE")
     report(stub, ACTIVE, age=timedelta(0))
-    assert reader(iam, clock).read(KEY_SUMMARY, DEFAULTS).root is not None
+    assert reader(iam, clock).read(refresh(KEY_SUMMARY, DEFAULTS)).root is not None
 
 
 def test_old_report_that_agrees_is_not_regenerated(iam, stub):
     clock = FakeClock(60)
     report(stub, ACTIVE, age=timedelta(hours=20))
-    evidence = reader(iam, clock).read(KEY_SUMMARY, DEFAULTS)
+    evidence = reader(iam, clock).read(refresh(KEY_SUMMARY, DEFAULTS))
     assert evidence.generated_at == NOW - timedelta(hours=20)
 
 
@@ -223,27 +236,27 @@ def test_old_report_of_inactive_keys_is_refreshed_before_accepting_them(iam, stu
     report(stub, INACTIVE, age=timedelta(hours=5))
     state(stub, "COMPLETE")
     report(stub, ACTIVE, age=timedelta(0))
-    evidence = reader(iam, clock).read(KEY_SUMMARY, RuleParameters(ignore_inactive_keys=True))
+    evidence = reader(iam, clock).read(refresh(KEY_SUMMARY, RuleParameters(ignore_inactive_keys=True)))
     assert len(evidence.root.active_keys) == 1
 
 
 def test_old_report_of_inactive_keys_is_kept_when_inactive_keys_count_anyway(iam, stub):
     clock = FakeClock(60)
     report(stub, INACTIVE, age=timedelta(hours=5))
-    assert reader(iam, clock).read(KEY_SUMMARY, DEFAULTS).generated_at == NOW - timedelta(hours=5)
+    assert reader(iam, clock).read(refresh(KEY_SUMMARY, DEFAULTS)).generated_at == NOW - timedelta(hours=5)
 
 
 def test_recent_report_that_disagrees_is_used_as_is(iam, stub):
     # IAM hands back the same cached report for 4 hours: generating would change nothing.
     clock = FakeClock(60)
     report(stub, NO_KEY, age=REPORT_MAX_AGE - timedelta(minutes=1))
-    evidence = reader(iam, clock).read(KEY_SUMMARY, DEFAULTS)
+    evidence = reader(iam, clock).read(refresh(KEY_SUMMARY, DEFAULTS))
     assert evidence.root.access_keys == ()
 
 
 def test_access_denied_on_get_is_unavailable_naming_the_action(iam, stub):
     error(stub, "get_credential_report", "AccessDenied", 403)
-    evidence = reader(iam, FakeClock(60)).read(KEY_SUMMARY, DEFAULTS)
+    evidence = reader(iam, FakeClock(60)).read(refresh(KEY_SUMMARY, DEFAULTS))
     assert isinstance(evidence, ReportUnavailable)
     assert "iam:GetCredentialReport denied (AccessDenied)" in evidence.reason
 
@@ -251,7 +264,7 @@ def test_access_denied_on_get_is_unavailable_naming_the_action(iam, stub):
 def test_access_denied_on_generate_is_unavailable_naming_the_action(iam, stub):
     error(stub, "get_credential_report", "ReportNotPresent", 410)
     error(stub, "generate_credential_report", "AccessDenied", 403)
-    evidence = reader(iam, FakeClock(60)).read(KEY_SUMMARY, DEFAULTS)
+    evidence = reader(iam, FakeClock(60)).read(refresh(KEY_SUMMARY, DEFAULTS))
     assert isinstance(evidence, ReportUnavailable)
     assert "iam:GenerateCredentialReport denied (AccessDenied)" in evidence.reason
 
@@ -259,13 +272,13 @@ def test_access_denied_on_generate_is_unavailable_naming_the_action(iam, stub):
 def test_service_failure_on_generate_is_unavailable(iam, stub):
     error(stub, "get_credential_report", "ReportNotPresent", 410)
     error(stub, "generate_credential_report", "ServiceFailure", 500)
-    evidence = reader(iam, FakeClock(60)).read(KEY_SUMMARY, DEFAULTS)
+    evidence = reader(iam, FakeClock(60)).read(refresh(KEY_SUMMARY, DEFAULTS))
     assert "iam:GenerateCredentialReport failed: ServiceFailure" in evidence.reason
 
 
 def test_unreadable_report_is_unavailable_with_the_parser_message(iam, stub):
     report(stub, b"\xff\xfe not a report")
-    evidence = reader(iam, FakeClock(60)).read(KEY_SUMMARY, DEFAULTS)
+    evidence = reader(iam, FakeClock(60)).read(refresh(KEY_SUMMARY, DEFAULTS))
     assert isinstance(evidence, ReportUnavailable)
     assert evidence.reason.startswith("credential report unreadable: Credential report is not UTF-8")
 
@@ -273,7 +286,7 @@ def test_unreadable_report_is_unavailable_with_the_parser_message(iam, stub):
 def test_root_row_of_another_account_is_an_execution_role_error(iam, stub):
     report(stub, report_csv([root_report_row(account_id="999988887777", keys=(report_key(),))]))
     with pytest.raises(ExecutionRoleError, match="arn:aws:iam::999988887777:root"):
-        reader(iam, FakeClock(60)).read(KEY_SUMMARY, DEFAULTS)
+        reader(iam, FakeClock(60)).read(refresh(KEY_SUMMARY, DEFAULTS))
 
 
 def test_root_row_of_another_partition_is_an_execution_role_error(iam, stub):
@@ -281,12 +294,12 @@ def test_root_row_of_another_partition_is_an_execution_role_error(iam, stub):
     state(stub, "COMPLETE")
     report(stub, report_csv([root_report_row(partition="aws-cn", keys=(report_key(),))]))
     with pytest.raises(ExecutionRoleError, match="another account"):
-        reader(iam, FakeClock(60)).read(KEY_SUMMARY, DEFAULTS)
+        reader(iam, FakeClock(60)).read(refresh(KEY_SUMMARY, DEFAULTS))
 
 
 def test_without_an_expected_arn_any_root_row_is_read(iam, stub):
     report(stub, report_csv([root_report_row(account_id="999988887777", keys=(report_key(),))]))
-    evidence = reader(iam, FakeClock(60), expected=None).read(KEY_SUMMARY, DEFAULTS)
+    evidence = reader(iam, FakeClock(60), expected=None).read(refresh(KEY_SUMMARY, DEFAULTS))
     assert evidence.root.arn == "arn:aws:iam::999988887777:root"
 
 
@@ -303,15 +316,15 @@ def test_summary_connection_failure_raises_naming_the_action():
 
 def test_polling_stops_after_max_polls_even_when_the_budget_never_shrinks():
     iam = boto3.client("iam", region_name="us-east-1")
-    policy = PollingPolicy(first_delay=0.0, max_delay=0.0, call_allowance=0.0, max_polls=5)
+    policy = PollingPolicy(first_delay=0.0, max_delay=0.0, max_polls=5)
     with Stubber(iam) as stub:
         stub.add_client_error("get_credential_report", "ReportNotPresent", http_status_code=410)
         for _ in range(5):
             stub.add_response("generate_credential_report", {"State": "INPROGRESS"})
         reader = CredentialReportReader(
-            iam, remaining_seconds=lambda: 1000.0, sleep=lambda _: None, polling=policy
+            iam, budget=Budget(lambda: 1000.0, POLICY), sleep=lambda _: None, polling=policy
         )
-        evidence = reader.read(AccountSummary(access_keys_present=1), RuleParameters())
+        evidence = reader.read(refresh(AccountSummary(access_keys_present=1), RuleParameters()))
         stub.assert_no_pending_responses()
     assert isinstance(evidence, ReportUnavailable)
     assert "after 5 checks" in evidence.reason

@@ -84,9 +84,9 @@ def recorder(monkeypatch):
 
         return build
 
-    monkeypatch.setattr(clients_module, "_own_role_client", wrap("own", clients_module._own_role_client))
+    monkeypatch.setattr(clients_module, "own_role_client", wrap("own", clients_module.own_role_client))
     monkeypatch.setattr(
-        clients_module, "_assumed_role_client", wrap("assumed", clients_module._assumed_role_client)
+        clients_module, "credentials_client", wrap("assumed", clients_module.credentials_client)
     )
     return calls
 

@@ -134,7 +134,7 @@ def _stdlib_dirs():
 def test_zip_holds_the_rule_and_its_bundled_libraries_but_not_tests_or_the_sdk(artifacts):
     names = set(zipfile.ZipFile(artifacts["rule"]).namelist())
     assert "IAM_ROOT_NO_ACCESS_KEYS.py" in names
-    assert "root_access_keys/evaluator.py" in names
+    assert "root_access_keys/handler.py" in names
     assert "rdklib/evaluator.py" in names
     assert "yaml/__init__.py" in names
     rule_files = {

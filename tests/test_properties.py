@@ -7,6 +7,8 @@ from conftest import REPORT_COLUMNS, make_event, report_csv, report_key, root_re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from root_access_keys.account_summary import AccountSummary
+from root_access_keys.annotation import MAX_ANNOTATION
+from root_access_keys.assessment import judge
 from root_access_keys.config_event import parse_scheduled_event
 from root_access_keys.credential_report import (
     AccessKeyState,
@@ -14,7 +16,7 @@ from root_access_keys.credential_report import (
     RootCredentials,
     parse_root_credentials,
 )
-from root_access_keys.decision import MAX_ANNOTATION, Compliance, decide
+from root_access_keys.decision import Compliance
 from root_access_keys.errors import (
     CredentialReportError,
     InvalidEventError,
@@ -83,10 +85,11 @@ def accepted_inactive_exception(report, parameters) -> bool:
 @given(summary=summaries, report=evidence, parameters=parameter_sets)
 def test_never_compliant_while_the_summary_shows_a_key(summary, report, parameters):
     try:
-        verdict = decide(summary, report, parameters)
+        assessment = judge(summary, report, parameters)
     except UndecidableError:
         return  # refusing to decide is allowed; passing is not
-    assert 1 <= len(verdict.annotation) <= MAX_ANNOTATION
+    assert 1 <= len(assessment.annotation) <= MAX_ANNOTATION
+    verdict = assessment.verdict
     if summary.access_keys_present > 0 and verdict.compliance is Compliance.COMPLIANT:
         assert accepted_inactive_exception(report, parameters)
     if summary.access_keys_present > 0 and not accepted_inactive_exception(report, parameters):
@@ -97,10 +100,11 @@ def test_never_compliant_while_the_summary_shows_a_key(summary, report, paramete
 @given(report=evidence, parameters=parameter_sets)
 def test_report_only_evidence_never_passes_an_active_key(report, parameters):
     try:
-        verdict = decide(None, report, parameters)
+        assessment = judge(None, report, parameters)
     except UndecidableError:
         return
-    assert 1 <= len(verdict.annotation) <= MAX_ANNOTATION
+    assert 1 <= len(assessment.annotation) <= MAX_ANNOTATION
+    verdict = assessment.verdict
     assert isinstance(report, ReportRead)
     if report.root.active_keys:
         assert verdict.compliance is Compliance.NON_COMPLIANT

@@ -25,7 +25,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
 from conftest import ACCOUNT_ID, make_event, patch_report_polling_sleep, write_reliability_tally
-from root_access_keys.clients import DEFAULT_RETRIES
+from root_access_keys.budget import LAMBDA_POLICY
 from root_access_keys.errors import (
     AccountSummaryUnavailableError,
     EvaluationNotRecordedError,
@@ -38,8 +38,8 @@ from rootkeys_dev.emulator import RootKey, RootState
 MEMBER_ID = "111122223333"
 IAM_NS = "https://iam.amazonaws.com/doc/2010-05-08/"
 TALLY = Counter()
-# botocore reads retries={"max_attempts": N} as N retries after the first request: N + 1 attempts.
-ATTEMPT_BUDGET = DEFAULT_RETRIES + 1
+# HTTP requests botocore may make for one call (retries={"total_max_attempts": N}).
+ATTEMPT_BUDGET = LAMBDA_POLICY.max_attempts
 
 
 # --- crafted responses -------------------------------------------------------------------
@@ -419,11 +419,16 @@ def test_fault_never_yields_a_wrong_verdict(
         assert outcome in {"right", "conservative"}, "a key was shown by the summary: decide NON_COMPLIANT"
 
 
-@pytest.mark.parametrize("budget", [5.0, 9.5, 12.0, 20.0])
+# What the budget keeps back from evidence gathering: the PutEvaluations reserve and the exit margin.
+KEPT = LAMBDA_POLICY.record_reserve + LAMBDA_POLICY.exit_margin
+
+
+@pytest.mark.parametrize("spare", [4.5, 6.0, 9.5, 20.0])
 @pytest.mark.parametrize("account", [ACTIVE, INACTIVE_ACCEPTED], ids=lambda account: account.name)
 def test_report_generating_beyond_the_lambda_deadline(
-    monkeypatch, shared_session, root_model, handler, clock, budget, account
+    monkeypatch, shared_session, root_model, handler, clock, spare, account
 ):
+    budget = KEPT + spare
     fault = SPECIFIC_FAULTS["GenerateCredentialReport"][2]  # INPROGRESS forever
     outcome, error, injector = run_case(
         monkeypatch,
@@ -443,7 +448,7 @@ def test_report_generating_beyond_the_lambda_deadline(
 
 
 def test_the_attempt_budget_is_what_botocore_applies(monkeypatch, root_model, clock):
-    from root_access_keys.clients import AwsClients
+    from root_access_keys.clients import own_role_client
 
-    iam = AwsClients(region="us-east-1").build_client("iam")
+    iam = own_role_client("iam", "us-east-1", LAMBDA_POLICY)
     assert iam.meta.config.retries["total_max_attempts"] == ATTEMPT_BUDGET

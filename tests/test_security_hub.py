@@ -13,12 +13,15 @@ import boto3
 import botocore.session
 import pytest
 from botocore.awsrequest import AWSResponse
+from botocore.retries import standard
 from botocore.stub import Stubber
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from root_access_keys import security_hub
+from root_access_keys.assessment import Assessment
+from root_access_keys.budget import LAMBDA_POLICY
 from root_access_keys.credential_report import AccessKeyState, RootCredentials
-from root_access_keys.decision import Compliance, ReportState, Verdict
+from root_access_keys.decision import Compliance, Reason, ReportState, Verdict
 from root_access_keys.evidence import ReportNotRead, ReportRead, ReportUnavailable
 from root_access_keys.metadata import load_policy, related_requirements
 from root_access_keys.security_hub import FindingTarget, build_finding, import_finding
@@ -37,11 +40,11 @@ SECURITYHUB_MODEL = botocore.session.get_session().get_service_model("securityhu
 
 @pytest.fixture
 def clock(monkeypatch):
-    """The evaluator's clock, set by the test (no sleeping)."""
-    import IAM_ROOT_NO_ACCESS_KEYS
+    """The handler's clock, set by the test (no sleeping)."""
+    from root_access_keys.handler import HANDLER
 
     moments = {"now": FIRST_RUN}
-    monkeypatch.setattr(IAM_ROOT_NO_ACCESS_KEYS.EVALUATOR, "clock", lambda: moments["now"])
+    monkeypatch.setattr(HANDLER, "clock", lambda: moments["now"])
     return moments
 
 
@@ -210,7 +213,8 @@ HUB_FAILURES = {
     "throttled past retries": (
         429,
         {"__type": "LimitExceededException", "message": "Rate exceeded"},
-        "securityhub:BatchImportFindings failed after 1 retries: LimitExceededException",
+        f"securityhub:BatchImportFindings failed after {LAMBDA_POLICY.max_attempts - 1} retries: "
+        "LimitExceededException",
     ),
     "finding rejected": (
         200,
@@ -234,8 +238,8 @@ HUB_FAILURES = {
 def test_a_security_hub_failure_leaves_the_config_evaluation_intact(
     case, root_model, clock, config_event, handler, session_hooks, caplog, monkeypatch
 ):
-    monkeypatch.setenv("AWS_RETRY_MODE", "standard")
-    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")  # one real retry, quickly
+    # botocore still decides whether and how often to retry; only its backoff sleep is skipped.
+    monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", lambda self, context: 0)
     caplog.set_level(logging.INFO, logger="root_access_keys")
     status, body, cause = HUB_FAILURES[case]
     attempts = []
@@ -261,7 +265,7 @@ def test_a_security_hub_failure_leaves_the_config_evaluation_intact(
     assert error["finding_id"] == FINDING_ID
     assert cause in error["cause"]
     assert next(r for r in caplog.records if "not imported" in r.getMessage()).levelno == logging.ERROR
-    assert len(attempts) == (2 if status == 429 else 1)
+    assert len(attempts) == (LAMBDA_POLICY.max_attempts if status == 429 else 1)
 
 
 def test_an_unexpected_error_while_publishing_is_logged_not_raised(
@@ -282,24 +286,37 @@ def test_an_unexpected_error_while_publishing_is_logged_not_raised(
     assert "KeyError" in line["security_hub_error"]
 
 
-class _AlmostOutOfTime:
+class _SlowRecording:
+    """60 s left until PutEvaluations answers; it took so long that only 4 s are left after it."""
+
     invoked_function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:rootkeys"
 
-    @staticmethod
-    def get_remaining_time_in_millis():
-        return 7000  # less than the reserve the evaluator keeps for recording results
+    def __init__(self) -> None:
+        self.remaining = 60.0
+
+    def get_remaining_time_in_millis(self):
+        return int(self.remaining * 1000)
 
 
-def test_no_security_hub_call_inside_the_time_reserve(root_model, hub, clock, config_event, handler, caplog):
+def test_no_security_hub_call_that_could_outlast_the_invocation(
+    root_model, hub, clock, config_event, handler, caplog, session_hooks
+):
     caplog.set_level(logging.INFO, logger="root_access_keys")
     root_model.set(ACCOUNT, RootState(keys=[]))
-    [evaluation] = handler(config_event(rule_parameters=HUB_ON), _AlmostOutOfTime())
+    context = _SlowRecording()
+    session_hooks.register(
+        "after-call.config-service.PutEvaluations", lambda **_: setattr(context, "remaining", 4.0)
+    )
+    sent = []
+    session_hooks.register("before-send.securityhub", lambda request, **_: sent.append(request.url))
+    [evaluation] = handler(config_event(rule_parameters=HUB_ON), context)
 
     assert evaluation["ComplianceType"] == "COMPLIANT"
     [line] = log_records(caplog, "evaluation recorded")
     assert "config:PutEvaluations" in line["api_calls"]
-    assert "securityhub:BatchImportFindings" not in line["api_calls"]
+    assert sent == []  # the call was refused before any request went out
     assert line["security_hub"] == "failed"
+    assert "securityhub:BatchImportFindings not started" in line["security_hub_error"]
     assert "time budget" in line["security_hub_error"]
     assert findings(hub) == []
 
@@ -338,20 +355,28 @@ ROOT = RootCredentials(
     certificates=(),
 )
 CASES = {
-    "keys": (
-        Verdict(Compliance.NON_COMPLIANT, "Root user has 2 access keys.", ReportState.CURRENT, 1, 1, 0),
+    "keys": Assessment(
+        Verdict(Compliance.NON_COMPLIANT, Reason.KEYS_PRESENT, ReportState.CURRENT, 1, 1, 0),
+        "Root user has 2 access keys.",
+        None,
         ReportRead(ROOT),
     ),
-    "stale report": (
-        Verdict(Compliance.NON_COMPLIANT, "Root access key exists; stale.", ReportState.STALE),
+    "stale report": Assessment(
+        Verdict(Compliance.NON_COMPLIANT, Reason.REPORT_STALE, ReportState.STALE),
+        "Root access key exists; stale.",
+        None,
         ReportRead(None),
     ),
-    "unavailable": (
-        Verdict(Compliance.NON_COMPLIANT, "Root key; detail unavailable.", ReportState.UNAVAILABLE),
+    "unavailable": Assessment(
+        Verdict(Compliance.NON_COMPLIANT, Reason.REPORT_UNAVAILABLE, ReportState.UNAVAILABLE),
+        "Root key; detail unavailable.",
+        None,
         ReportUnavailable("denied"),
     ),
-    "compliant": (
-        Verdict(Compliance.COMPLIANT, "No root access key exists.", ReportState.NOT_READ, 0, 0, 0),
+    "compliant": Assessment(
+        Verdict(Compliance.COMPLIANT, Reason.NO_KEY, ReportState.NOT_READ, 0, 0, 0),
+        "No root access key exists.",
+        None,
         ReportNotRead(),
     ),
 }
@@ -373,8 +398,7 @@ def _stubbed_import(finding, response=None):
 @pytest.mark.parametrize("target", TARGETS, ids=lambda t: t.partition)
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_every_finding_validates_against_the_request_model(case, target):
-    verdict, report = CASES[case]
-    finding = build_finding(verdict, target, load_policy(), now=FIRST_RUN, report=report)
+    finding = build_finding(CASES[case], target, load_policy(), now=FIRST_RUN)
     assert _stubbed_import(finding).imported
     assert_enums(finding)
     assert finding["CreatedAt"] <= finding["UpdatedAt"]
@@ -386,8 +410,7 @@ def test_every_finding_validates_against_the_request_model(case, target):
 
 
 def build_case(name):
-    verdict, report = CASES[name]
-    return build_finding(verdict, TARGETS[0], load_policy(), now=FIRST_RUN, report=report)
+    return build_finding(CASES[name], TARGETS[0], load_policy(), now=FIRST_RUN)
 
 
 def test_created_at_is_the_oldest_key_only_while_keys_exist():
@@ -409,11 +432,12 @@ def test_unexpected_verdict_texts_and_counts_still_make_a_valid_request(
 ):
     verdict = Verdict(
         Compliance.COMPLIANT if compliant else Compliance.NON_COMPLIANT,
-        annotation,
+        Reason.NO_KEY if compliant else Reason.KEYS_PRESENT,
         ReportState.CURRENT,
         *counts,
     )
-    finding = build_finding(verdict, FindingTarget(account, "aws", REGION), load_policy(), now=FIRST_RUN)
+    assessment = Assessment(verdict, annotation, None, ReportNotRead())
+    finding = build_finding(assessment, FindingTarget(account, "aws", REGION), load_policy(), now=FIRST_RUN)
     assert _stubbed_import(finding).imported
     assert finding["Description"] == annotation
     assert finding["Compliance"]["Status"] == ("PASSED" if compliant else "FAILED")

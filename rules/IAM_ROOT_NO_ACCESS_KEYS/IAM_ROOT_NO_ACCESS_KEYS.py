@@ -5,11 +5,8 @@ Lambda handler: IAM_ROOT_NO_ACCESS_KEYS.lambda_handler. The logic lives in root_
 
 from typing import Any
 
-from root_access_keys.evaluator import StrictEvaluator
-from root_access_keys.rule import RootAccessKeysRule
-
-EVALUATOR = StrictEvaluator(RootAccessKeysRule())
+from root_access_keys.handler import HANDLER
 
 
 def lambda_handler(event: dict[str, Any], context: object) -> list[dict[str, Any]]:
-    return EVALUATOR.handle(event, context)
+    return HANDLER.handle(event, context)

@@ -14,13 +14,18 @@ from unittest import mock
 # rdk test-local puts this folder on sys.path: the same import root as the Lambda function.
 import IAM_ROOT_NO_ACCESS_KEYS
 from botocore.stub import ANY, Stubber
-from root_access_keys.clients import AwsClients, clear_client_cache
+from root_access_keys.budget import LAMBDA_POLICY, Budget
+from root_access_keys.clients import AwsClients, clear_client_cache, own_role_client
+from root_access_keys.config_event import parse_scheduled_event
 from root_access_keys.errors import (
     AccountSummaryUnavailableError,
     EvaluationNotRecordedError,
     InvalidEventError,
     InvalidRuleParameterError,
 )
+from root_access_keys.handler import HANDLER
+
+from rootkeys_dev.config_events import scheduled_event
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
@@ -55,27 +60,6 @@ def credential_report(key_active):
     return (HEADER + "\n" + root + "\n").encode()
 
 
-def scheduled_event(rule_parameters=None, result_token="TESTMODE"):
-    invoking = {
-        "awsAccountId": ACCOUNT_ID,
-        "notificationCreationTime": "2026-11-28T10:00:00.000Z",
-        "messageType": "ScheduledNotification",
-        "recordVersion": "1.0",
-    }
-    return {
-        "invokingEvent": json.dumps(invoking),
-        "ruleParameters": json.dumps(rule_parameters or {}),
-        "resultToken": result_token,
-        "eventLeftScope": False,
-        "executionRoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/config-role",
-        "configRuleArn": f"arn:aws:config:{REGION}:{ACCOUNT_ID}:config-rule/config-rule-abc123",
-        "configRuleName": "IAM_ROOT_NO_ACCESS_KEYS",
-        "configRuleId": "config-rule-abc123",
-        "accountId": ACCOUNT_ID,
-        "version": "1.0",
-    }
-
-
 def summary_map(keys_present):
     return {
         "SummaryMap": {
@@ -100,9 +84,8 @@ class RootAccessKeysRuleTest(unittest.TestCase):
         clear_client_cache()
         self.addCleanup(clear_client_cache)
         # The handler reuses the function's own-role clients across invocations; stub those.
-        clients = AwsClients(region=REGION)
-        self.iam = Stubber(clients.build_client("iam"))
-        self.config = Stubber(clients.build_client("config"))
+        self.iam = Stubber(own_role_client("iam", REGION, LAMBDA_POLICY))
+        self.config = Stubber(own_role_client("config", REGION, LAMBDA_POLICY))
         for stubber in (self.iam, self.config):
             stubber.activate()
             self.addCleanup(stubber.deactivate)
@@ -166,7 +149,9 @@ class RootAccessKeysRuleTest(unittest.TestCase):
         self.iam.add_response("get_account_summary", summary_map(1), {})
         self.expect_report("FALSE")
         self.expect_put("COMPLIANT", token="real-result-token")
-        event = scheduled_event({"IgnoreInactiveKeys": "true"}, result_token="real-result-token")
+        event = scheduled_event(
+            rule_parameters={"IgnoreInactiveKeys": "true"}, result_token="real-result-token"
+        )
         [evaluation] = self.handler(event, None)
         self.assertEqual(evaluation["ComplianceType"], "COMPLIANT")
         self.assert_all_calls_made()
@@ -192,9 +177,23 @@ class RootAccessKeysRuleTest(unittest.TestCase):
 
     def test_invalid_parameter_raises_before_any_call(self):
         with self.assertRaises(InvalidRuleParameterError) as raised:
-            self.handler(scheduled_event({"IgnoreInactiveKeys": "yes"}), None)
+            self.handler(scheduled_event(rule_parameters={"IgnoreInactiveKeys": "yes"}), None)
         self.assertIn("IgnoreInactiveKeys", str(raised.exception))
         self.assert_all_calls_made()
+
+    def test_the_config_rule_evaluates_periodically_as_rdk_rules_do(self):
+        # rdk's own test template calls RULE.evaluate_periodic(event, client_factory, parameters).
+        rule = HANDLER.rule
+        self.iam.add_response("get_account_summary", summary_map(1), {})
+        self.expect_report("true")
+        event = parse_scheduled_event(scheduled_event())
+        with AwsClients(region=REGION, budget=Budget.from_seconds(60, LAMBDA_POLICY)) as clients:
+            [evaluation] = rule.evaluate_periodic(event, clients, rule.evaluate_parameters({}))
+        self.assertEqual(evaluation.complianceType, "NON_COMPLIANT")
+        self.assertEqual(evaluation.complianceResourceId, ACCOUNT_ID)
+        self.assertEqual(evaluation.orderingTimestamp, "2026-11-28T10:00:00.000Z")
+        self.assertIn("1 active, 0 inactive", evaluation.annotation)
+        self.assertEqual(clients.calls, ["iam:GetAccountSummary", "iam:GetCredentialReport"])
 
     def test_change_triggered_event_is_rejected(self):
         event = scheduled_event()

@@ -14,13 +14,14 @@ from typing import Any
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
-from root_access_keys.account_summary import AccountSummary
-from root_access_keys.assessment import assess_root_access_keys, root_arn
+from root_access_keys.arns import parse_arn, root_user_arn
+from root_access_keys.assessment import Assessment, assess_root_access_keys, judge
 from root_access_keys.aws_errors import describe_failure
-from root_access_keys.clients import client_config, instrumented, recording_calls
-from root_access_keys.decision import Verdict, decide
+from root_access_keys.budget import Budget
+from root_access_keys.clients import AwsClients
+from root_access_keys.errors import DeadlineReachedError
 from root_access_keys.evidence import ReportEvidence, ReportNotRead, ReportRead
-from root_access_keys.parameters import RuleParameters
+from root_access_keys.spec import RuleParameters
 
 from .evidence_files import read_account_summary_file, read_credential_report_file
 
@@ -34,24 +35,17 @@ class AuditError(Exception):
 
 @dataclass(frozen=True)
 class AuditResult:
-    verdict: Verdict
+    assessment: Assessment
     evidence_source: str  # "live" or "files"
     account_id: str | None = None
     partition: str | None = None
-    report_generated_at: datetime | None = None
     api_calls: tuple[str, ...] = ()
     evidence_files: dict[str, str] = field(default_factory=dict)
 
-
-def _report_time(report: ReportEvidence) -> datetime | None:
-    return report.generated_at if isinstance(report, ReportRead) else None
-
-
-def _account_from_root_arn(arn: str | None) -> tuple[str | None, str | None]:
-    parts = (arn or "").split(":")
-    if len(parts) == 6 and parts[0] == "arn" and parts[4].isdigit():
-        return parts[4], parts[1]
-    return None, None
+    @property
+    def report_generated_at(self) -> datetime | None:
+        report = self.assessment.report
+        return report.generated_at if isinstance(report, ReportRead) else None
 
 
 def audit_files(
@@ -63,25 +57,23 @@ def audit_files(
     """Decide from exported evidence only. Makes no AWS call."""
     if credential_report is None and account_summary is None:
         raise AuditError("No evidence file given")
-    summary: AccountSummary | None = None
+    summary = None
     report: ReportEvidence = ReportNotRead()
     files: dict[str, str] = {}
     if account_summary is not None:
         summary = read_account_summary_file(account_summary)
         files["account_summary"] = str(account_summary)
-    root_arn = None
+    root = None
     if credential_report is not None:
         report_file = read_credential_report_file(credential_report)
         report = report_file.report
-        root_arn = report_file.root.arn if report_file.root else None
+        root = parse_arn(report_file.root.arn) if report_file.root else None
         files["credential_report"] = str(credential_report)
-    account_id, partition = _account_from_root_arn(root_arn)
     return AuditResult(
-        verdict=decide(summary, report, parameters),
+        assessment=judge(summary, report, parameters),
         evidence_source="files",
-        account_id=account_id,
-        partition=partition,
-        report_generated_at=_report_time(report),
+        account_id=root.account or None if root else None,
+        partition=root.partition if root else None,
         evidence_files=files,
     )
 
@@ -89,52 +81,47 @@ def audit_files(
 def _caller_account(sts: Any) -> tuple[str, str]:
     try:
         identity = sts.get_caller_identity()
-    except (ClientError, BotoCoreError) as error:
+    except (ClientError, BotoCoreError, DeadlineReachedError) as error:
         raise AuditError(describe_failure(error, "sts:GetCallerIdentity")) from error
-    arn = str(identity.get("Arn", ""))
-    parts = arn.split(":")
+    arn = parse_arn(identity.get("Arn"))
     account = str(identity.get("Account", ""))
-    if len(parts) < 5 or parts[0] != "arn" or not account.isdigit():
-        raise AuditError(f"sts:GetCallerIdentity returned an unexpected identity: {arn[:120]!r}")
-    return account, parts[1]
+    if arn is None or not account.isdigit():
+        raise AuditError(
+            f"sts:GetCallerIdentity returned an unexpected identity: {str(identity.get('Arn'))[:120]!r}"
+        )
+    return account, arn.partition
 
 
 def audit_live(
     parameters: RuleParameters,
     *,
+    budget: Budget,
     profile: str | None = None,
     region: str | None = None,
-    timeout: float = 60.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> AuditResult:
-    """Evaluate the account of the current credentials, as the rule would.
+    """Evaluate the account of the current credentials, as the rule would, within `budget`.
 
-    timeout bounds the wait for a credential report being generated. Raises AuditError or the
-    rule's own RuleError subclasses when no verdict can be reached.
+    Raises AuditError or the rule's own RuleError subclasses when no verdict can be reached.
     """
-    calls: list[str] = []
     try:
         session = boto3.Session(profile_name=profile, region_name=region)
-        region_name = session.region_name or FALLBACK_REGION
-        sts = instrumented(session.client("sts", region_name=region_name, config=client_config()))
-        iam = instrumented(session.client("iam", region_name=region_name, config=client_config()))
     except BotoCoreError as error:
         raise AuditError(f"Cannot set up AWS clients: {error}") from error
-    with recording_calls(calls):
-        account_id, partition = _caller_account(sts)
-        deadline = time.monotonic() + max(timeout, 0.0)
+    region_name = session.region_name or FALLBACK_REGION
+    with AwsClients(region=region_name, budget=budget, session=session) as clients:
+        account_id, partition = _caller_account(clients.build_client("sts"))
         assessment = assess_root_access_keys(
-            iam,
+            clients.build_client("iam"),
             parameters,
-            expected_root_arn=root_arn(partition, account_id),
-            remaining_seconds=lambda: deadline - time.monotonic(),
+            expected_root_arn=root_user_arn(partition, account_id),
+            budget=budget,
             sleep=sleep,
         )
     return AuditResult(
-        verdict=assessment.verdict,
+        assessment=assessment,
         evidence_source="live",
         account_id=account_id,
         partition=partition,
-        report_generated_at=_report_time(assessment.report),
-        api_calls=tuple(calls),
+        api_calls=tuple(clients.calls),
     )

@@ -10,9 +10,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from root_access_keys.budget import CLI_TIMEOUT_SECONDS, Budget
 from root_access_keys.decision import Compliance
 from root_access_keys.errors import RuleError
-from root_access_keys.parameters import RuleParameters, parse_rule_parameters
+from root_access_keys.parameters import parse_rule_parameters
+from root_access_keys.spec import PARAMETERS, Kind, ParameterSpec, RuleParameters
 
 from .audit import AuditError, AuditResult, audit_files, audit_live
 from .evidence_files import EvidenceFileError
@@ -20,7 +22,6 @@ from .evidence_files import EvidenceFileError
 EXIT_COMPLIANT = 0
 EXIT_NON_COMPLIANT = 1
 EXIT_UNDECIDED = 2
-DEFAULT_TIMEOUT_SECONDS = 60.0
 MAX_TIMEOUT_SECONDS = 3600.0
 
 
@@ -53,16 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     audit.add_argument("--json", action="store_true", help="print the result as one JSON object")
-    audit.add_argument(
-        "--ignore-inactive-keys",
-        action="store_true",
-        help="accept root keys that are all inactive (rule parameter IgnoreInactiveKeys)",
-    )
-    audit.add_argument(
-        "--include-signing-certificates",
-        action="store_true",
-        help="also fail on root X.509 signing certificates (IncludeSigningCertificates)",
-    )
+    add_rule_parameter_options(audit)
     evidence = audit.add_argument_group("exported evidence (no AWS calls)")
     evidence.add_argument(
         "--credential-report",
@@ -82,9 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument(
         "--timeout",
         type=_seconds,
-        default=DEFAULT_TIMEOUT_SECONDS,
+        default=CLI_TIMEOUT_SECONDS,
         metavar="SECONDS",
-        help=f"how long to wait for a credential report to generate (default {DEFAULT_TIMEOUT_SECONDS:g})",
+        help=(
+            "time limit for the live audit, including the wait for a credential report to generate "
+            f"(default {CLI_TIMEOUT_SECONDS:g})"
+        ),
     )
     audit.set_defaults(handler=_run_audit)
 
@@ -109,21 +104,47 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _parameters(args: argparse.Namespace) -> RuleParameters:
-    # The same validation path as the rule parameters AWS Config passes.
+CLI_PARAMETERS = tuple(spec for spec in PARAMETERS if spec.cli_flag)
+
+
+def add_rule_parameter_options(parser: argparse.ArgumentParser) -> None:
+    """One option per rule parameter that shapes the verdict (spec.py's cli_flag)."""
+    for spec in CLI_PARAMETERS:
+        if spec.kind is Kind.BOOLEAN:
+            parser.add_argument(spec.cli_flag, dest=spec.attribute, action="store_true", help=spec.cli_help)
+        else:
+            parser.add_argument(
+                spec.cli_flag,
+                dest=spec.attribute,
+                choices=spec.allowed,
+                default=spec.default,
+                help=f"{spec.cli_help} (default {spec.default})",
+            )
+
+
+def _option_value(spec: ParameterSpec, value: object) -> str:
+    if spec.kind is Kind.BOOLEAN:
+        return "true" if value else "false"
+    return str(value)
+
+
+def rule_parameters(args: argparse.Namespace) -> RuleParameters:
+    """The options as rule parameters, through the same validation AWS Config's values take."""
     return parse_rule_parameters(
-        {
-            "IgnoreInactiveKeys": "true" if args.ignore_inactive_keys else "false",
-            "IncludeSigningCertificates": "true" if args.include_signing_certificates else "false",
-        }
+        {spec.name: _option_value(spec, getattr(args, spec.attribute)) for spec in CLI_PARAMETERS}
     )
 
 
+def parameters_json(parameters: RuleParameters) -> dict[str, str]:
+    return {spec.name: _option_value(spec, getattr(parameters, spec.attribute)) for spec in CLI_PARAMETERS}
+
+
 def _result_json(result: AuditResult, parameters: RuleParameters) -> dict[str, Any]:
-    verdict = result.verdict
+    verdict = result.assessment.verdict
     return {
         "compliance": verdict.compliance.value,
-        "annotation": verdict.annotation,
+        "reason": verdict.reason.value,
+        "annotation": result.assessment.annotation,
         "account": result.account_id,
         "partition": result.partition,
         "active_keys": verdict.active_keys,
@@ -134,17 +155,14 @@ def _result_json(result: AuditResult, parameters: RuleParameters) -> dict[str, A
         "evidence_source": result.evidence_source,
         "evidence_files": result.evidence_files or None,
         "api_calls": list(result.api_calls) if result.evidence_source == "live" else None,
-        "parameters": {
-            "IgnoreInactiveKeys": str(parameters.ignore_inactive_keys).lower(),
-            "IncludeSigningCertificates": str(parameters.include_signing_certificates).lower(),
-        },
+        "parameters": parameters_json(parameters),
     }
 
 
 def _print_text(result: AuditResult) -> None:
-    verdict = result.verdict
+    verdict = result.assessment.verdict
     print(f"{verdict.compliance.value}  account {result.account_id or 'unknown'}")
-    print(verdict.annotation)
+    print(result.assessment.annotation)
     if result.evidence_source == "live":
         source = "live API calls " + ", ".join(result.api_calls)
     else:
@@ -156,14 +174,16 @@ def _run_audit(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
     from_files = args.credential_report is not None or args.account_summary is not None
     if from_files and (args.profile or args.region):
         parser.error("--profile/--region apply to a live audit, not to evidence files")
-    parameters = _parameters(args)
+    parameters = rule_parameters(args)
     try:
         if from_files:
             result = audit_files(
                 parameters, credential_report=args.credential_report, account_summary=args.account_summary
             )
         else:
-            result = audit_live(parameters, profile=args.profile, region=args.region, timeout=args.timeout)
+            result = audit_live(
+                parameters, budget=Budget.from_seconds(args.timeout), profile=args.profile, region=args.region
+            )
     except (AuditError, EvidenceFileError, RuleError) as error:
         print(f"rootkeys: could not decide: {error}", file=sys.stderr)
         if args.json:
@@ -173,7 +193,8 @@ def _run_audit(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
         print(json.dumps(_result_json(result, parameters), indent=2))
     else:
         _print_text(result)
-    return EXIT_COMPLIANT if result.verdict.compliance is Compliance.COMPLIANT else EXIT_NON_COMPLIANT
+    compliant = result.assessment.verdict.compliance is Compliance.COMPLIANT
+    return EXIT_COMPLIANT if compliant else EXIT_NON_COMPLIANT
 
 
 def _run_demo(args: argparse.Namespace, _parser: argparse.ArgumentParser) -> int:

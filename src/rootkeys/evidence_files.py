@@ -19,7 +19,7 @@ from root_access_keys.credential_report import (
     parse_root_credentials,
 )
 from root_access_keys.errors import AccountSummaryFormatError, CredentialReportError
-from root_access_keys.evidence import ReportRead
+from root_access_keys.evidence import Origin, ReportRead
 
 MAX_SUMMARY_BYTES = 1024 * 1024
 REPORT_HEADER_START = "user,arn,"
@@ -90,7 +90,7 @@ def read_account_summary_file(path: Path) -> AccountSummary:
         raise EvidenceFileError(path, f"holds a JSON {type(document).__name__}, not {what}")
     summary_map = document.get("SummaryMap", document)
     try:
-        return parse_summary_map(summary_map, source="exported account summary")
+        return parse_summary_map(summary_map, origin=Origin.EXPORTED)
     except AccountSummaryFormatError as error:
         raise EvidenceFileError(path, f"is not an IAM account summary: {error}") from None
 

@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .errors import AccountSummaryFormatError
+from .evidence import Origin
 
 ACCESS_KEYS_PRESENT = "AccountAccessKeysPresent"
 SIGNING_CERTIFICATES_PRESENT = "AccountSigningCertificatesPresent"
@@ -19,8 +20,7 @@ class AccountSummary:
     signing_certificates_present: int | None = None
     password_present: int | None = None
     mfa_enabled: int | None = None
-    # Where the flags came from, as the annotation names it.
-    source: str = "live IAM account summary"
+    origin: Origin = Origin.LIVE
 
     @property
     def root_has_no_credentials(self) -> bool:
@@ -44,7 +44,7 @@ def _count(summary_map: Mapping[str, object], name: str, *, required: bool) -> i
     return value
 
 
-def parse_summary_map(summary_map: object, *, source: str = "live IAM account summary") -> AccountSummary:
+def parse_summary_map(summary_map: object, *, origin: Origin = Origin.LIVE) -> AccountSummary:
     """Read a SummaryMap (the dict boto3 returns). AccountAccessKeysPresent is required."""
     if not isinstance(summary_map, Mapping):
         raise AccountSummaryFormatError("The account summary's SummaryMap is not an object")
@@ -53,5 +53,5 @@ def parse_summary_map(summary_map: object, *, source: str = "live IAM account su
         signing_certificates_present=_count(summary_map, SIGNING_CERTIFICATES_PRESENT, required=False),
         password_present=_count(summary_map, PASSWORD_PRESENT, required=False),
         mfa_enabled=_count(summary_map, MFA_ENABLED, required=False),
-        source=source,
+        origin=origin,
     )

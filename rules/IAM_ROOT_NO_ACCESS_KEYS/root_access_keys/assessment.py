@@ -3,22 +3,33 @@
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from .decision import Verdict, decide, needs_credential_report
+from .account_summary import AccountSummary
+from .annotation import annotate
+from .budget import Budget
+from .decision import Verdict, decide, needs_credential_report, report_needs_refresh
 from .evidence import ReportEvidence, ReportNotRead
 from .iam_evidence import CredentialReportReader, read_account_summary
-from .parameters import RuleParameters
+from .spec import RuleParameters
+from .times import utc_now
 
 
 @dataclass(frozen=True)
 class Assessment:
+    """A verdict, its annotation, and the evidence behind both."""
+
     verdict: Verdict
-    report: ReportEvidence  # the credential report evidence behind the verdict
+    annotation: str
+    summary: AccountSummary | None
+    report: ReportEvidence
 
 
-def root_arn(partition: str, account_id: str) -> str:
-    return f"arn:{partition}:iam::{account_id}:root"
+def judge(summary: AccountSummary | None, report: ReportEvidence, parameters: RuleParameters) -> Assessment:
+    """Decide and word the verdict from evidence already at hand (pure)."""
+    verdict = decide(summary, report, parameters)
+    return Assessment(verdict, annotate(verdict, summary, report), summary, report)
 
 
 def assess_root_access_keys(
@@ -26,15 +37,14 @@ def assess_root_access_keys(
     parameters: RuleParameters,
     *,
     expected_root_arn: str,
-    remaining_seconds: Callable[[], float],
+    budget: Budget,
     sleep: Callable[[float], None] = time.sleep,
+    now: Callable[[], datetime] = utc_now,
 ) -> Assessment:
     """Read the live summary; read the credential report only when a counted credential exists."""
     summary = read_account_summary(iam)
     report: ReportEvidence = ReportNotRead()
     if needs_credential_report(summary, parameters):
-        reader = CredentialReportReader(
-            iam, remaining_seconds=remaining_seconds, expected_root_arn=expected_root_arn, sleep=sleep
-        )
-        report = reader.read(summary, parameters)
-    return Assessment(decide(summary, report, parameters), report)
+        reader = CredentialReportReader(iam, budget=budget, expected_root_arn=expected_root_arn, sleep=sleep)
+        report = reader.read(lambda existing: report_needs_refresh(existing, summary, parameters, now()))
+    return judge(summary, report, parameters)

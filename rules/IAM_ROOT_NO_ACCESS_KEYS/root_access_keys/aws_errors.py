@@ -1,6 +1,10 @@
 """Turn botocore failures into short, human-readable causes (never including credentials)."""
 
+from typing import Any
+
 from botocore.exceptions import BotoCoreError, ClientError
+
+from .errors import RuleError
 
 ACCESS_DENIED_CODES = frozenset(
     {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnrecognizedClientException"}
@@ -11,6 +15,17 @@ def error_code(error: BaseException) -> str | None:
     if isinstance(error, ClientError):
         return str(error.response.get("Error", {}).get("Code") or "") or None
     return None
+
+
+def describe_retry_cause(needs_retry: dict[str, Any]) -> str:
+    """What made an HTTP attempt fail, from botocore's needs-retry event arguments."""
+    caught = needs_retry.get("caught_exception")
+    if caught is not None:
+        return type(caught).__name__
+    http_response, parsed = needs_retry.get("response") or (None, {})
+    code = str((parsed or {}).get("Error", {}).get("Code") or "")
+    status = getattr(http_response, "status_code", None)
+    return code or f"HTTP {status}"
 
 
 def describe_failure(error: BaseException, action: str) -> str:
@@ -25,4 +40,6 @@ def describe_failure(error: BaseException, action: str) -> str:
         return f"{action} failed{retried}: {code}" + (f" ({message})" if message else "")
     if isinstance(error, BotoCoreError):
         return f"{action} failed: {type(error).__name__}: {str(error)[:160]}"
+    if isinstance(error, RuleError):  # the time budget refused the call or its retry
+        return str(error)[:240]
     return f"{action} failed: {type(error).__name__}"

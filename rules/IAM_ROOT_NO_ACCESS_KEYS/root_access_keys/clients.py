@@ -1,66 +1,122 @@
-"""AWS clients for one invocation: standard retries, bounded timeouts, call counting.
+"""The one place that makes AWS clients: retry mode, timeouts, the time budget, AssumeRole, call log.
 
-A subclass of rdklib's ClientFactory, so rdklib-style rules keep calling build_client(). Clients
-for the function's own role are cached across warm invocations; clients for an assumed role
-live only as long as the invocation, so one member account's credentials never serve another.
+Every client gets botocore's standard retry mode with the budget policy's attempts and timeouts,
+and three hooks: `before-parameter-build` appends "service:Action" to the active call log; `before-send`
+admits each HTTP attempt only if it fits the active budget and shortens its read timeout to what
+is left; `needs-retry` refuses a retry whose backoff would run past the budget. The hooks read
+the budget and the call log of the `AwsClients` that is active in the current thread (entered
+with `with`), so clients shared across invocations always answer to the current one.
+
+Clients for the function's own role (the default boto3 session) are cached across warm
+invocations: creating one costs more than the calls it makes. The cache key holds what decides
+which endpoint and identity a new client would get: the service, Region, endpoint overrides,
+AWS_PROFILE and AWS_ACCESS_KEY_ID. Credentials from the environment (Lambda's) are static, and a
+rotated set always carries a new access key id, so it gets a new client; credentials from other
+providers (profiles with roles, container or instance metadata) are refreshed by botocore itself
+inside the cached client. Clients for an assumed role live as long as their `AwsClients`, so one
+member account's credentials never serve another.
 """
 
+import functools
 import os
-import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 from botocore.client import BaseClient
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
-from rdklib import ClientFactory
+from botocore.httpsession import URLLib3Session
+from botocore.retries.standard import RetryEventAdapter, StandardRetryConditions
 
-from .aws_errors import describe_failure
-from .errors import ExecutionRoleError
+from .arns import parse_arn
+from .aws_errors import describe_failure, describe_retry_cause
+from .budget import Budget, BudgetPolicy
+from .errors import DeadlineReachedError, ExecutionRoleError
 
 ASSUMED_ROLE_SESSION_SECONDS = 900
-# Retries after the first attempt (botocore's "max_attempts"): at most 5 requests per call.
-DEFAULT_RETRIES = 4
-ROLE_ARN_ACCOUNT = re.compile(r"^arn:[\w-]+:iam::(\d{12}):role/.+$")
+ROLE_SESSION_NAME = "rootkeys-config-rule"
+# botocore honours a per-request read timeout (request.context["read_timeout"]) since 1.40;
+# older versions use the client's, so an attempt then needs the full configured read timeout.
+PER_REQUEST_READ_TIMEOUT = hasattr(URLLib3Session, "_get_request_timeout")
 
-_current_calls: ContextVar[list[str] | None] = ContextVar("rootkeys_api_calls", default=None)
-_own_role_clients: dict[tuple[str, ...], BaseClient] = {}
+
+@dataclass
+class _Scope:
+    budget: Budget | None
+    calls: list[str] = field(default_factory=list)
+
+
+_active_scope: ContextVar[_Scope | None] = ContextVar("rootkeys_aws_scope", default=None)
+_own_role_clients: dict[tuple[object, ...], BaseClient] = {}
 # Guards the cache and client creation: boto3's default session is not thread-safe.
 _client_lock = threading.Lock()
 
 
-def client_config() -> Config:
-    """Standard retry mode with bounded attempts, unless the environment configures retries itself."""
-    options: dict[str, Any] = {"connect_timeout": 5, "read_timeout": 20, "user_agent_extra": "rootkeys"}
-    if not os.environ.get("AWS_RETRY_MODE") and not os.environ.get("AWS_MAX_ATTEMPTS"):
-        options["retries"] = {"mode": "standard", "max_attempts": DEFAULT_RETRIES}
-    return Config(**options)
+def client_config(policy: BudgetPolicy, *, retry_mode: str = "standard") -> Config:
+    return Config(
+        connect_timeout=policy.connect_timeout,
+        read_timeout=policy.read_timeout,
+        retries={"mode": retry_mode, "total_max_attempts": policy.max_attempts},
+        user_agent_extra="rootkeys",
+    )
+
+
+def _operation(model: Any) -> str:
+    return f"{model.service_model.endpoint_prefix}:{model.name}"
 
 
 def _record_call(model: Any, **_: Any) -> None:
-    calls = _current_calls.get()
-    if calls is not None:
-        calls.append(f"{model.service_model.endpoint_prefix}:{model.name}")
+    scope = _active_scope.get()
+    if scope is not None:
+        scope.calls.append(_operation(model))
 
 
-def instrumented(client: BaseClient) -> BaseClient:
-    """Make the client report each API call to whatever `recording_calls` is active in its thread."""
-    client.meta.events.register("before-call", _record_call)
+def _limit_attempt(request: Any, event_name: str, prefix: str, **_: Any) -> None:
+    scope = _active_scope.get()
+    if scope is None or scope.budget is None:
+        return
+    operation = f"{prefix}:{event_name.rsplit('.', 1)[-1]}"
+    timeout = scope.budget.attempt_read_timeout(operation, adjustable=PER_REQUEST_READ_TIMEOUT)
+    context = getattr(request, "context", None)
+    if PER_REQUEST_READ_TIMEOUT and isinstance(context, dict):
+        context["read_timeout"] = timeout
+
+
+class _RetryGuard:
+    """Refuses, before botocore sleeps, a retry that the budget cannot fit."""
+
+    def __init__(self, operation_name: str, max_attempts: int) -> None:
+        self._operation_name = operation_name
+        self._conditions = StandardRetryConditions(max_attempts=max_attempts)
+        self._adapter = RetryEventAdapter()
+
+    def __call__(self, **kwargs: Any) -> None:
+        scope = _active_scope.get()
+        if scope is None or scope.budget is None:
+            return
+        context = self._adapter.create_retry_context(**kwargs)
+        if not self._conditions.is_retryable(context):
+            return
+        operation = f"{kwargs['operation'].service_model.endpoint_prefix}:{kwargs['operation'].name}"
+        scope.budget.check_retry(operation, kwargs["attempts"], describe_retry_cause(kwargs))
+
+
+def instrumented(client: BaseClient, policy: BudgetPolicy) -> BaseClient:
+    """Register the call log, attempt admission and retry guard on the client."""
+    events = client.meta.events
+    service_id = client.meta.service_model.service_id.hyphenize()
+    prefix = client.meta.service_model.endpoint_prefix
+    # before-parameter-build reaches every handler (before-call stops at the first answer, e.g. a Stubber).
+    events.register("before-parameter-build", _record_call)
+    # Specific event names run before generic ones: the budget sees each attempt first.
+    events.register_first(f"before-send.{service_id}", functools.partial(_limit_attempt, prefix=prefix))
+    events.register_first(f"needs-retry.{service_id}", _RetryGuard(prefix, policy.max_attempts))
     return client
-
-
-@contextmanager
-def recording_calls(calls: list[str]) -> Iterator[list[str]]:
-    """Append "service:Operation" to calls for every call an instrumented client makes meanwhile."""
-    token = _current_calls.set(calls)
-    try:
-        yield calls
-    finally:
-        _current_calls.reset(token)
 
 
 def clear_client_cache() -> None:
@@ -69,8 +125,8 @@ def clear_client_cache() -> None:
         _own_role_clients.clear()
 
 
-def _own_role_client(service: str, region: str | None) -> BaseClient:
-    # The environment is part of the key so a changed endpoint or identity never reuses a client.
+def own_role_client(service: str, region: str | None, policy: BudgetPolicy) -> BaseClient:
+    """A cached client of the default session (the function's own role)."""
     key = (
         service,
         region or "",
@@ -78,88 +134,119 @@ def _own_role_client(service: str, region: str | None) -> BaseClient:
         os.environ.get(f"AWS_ENDPOINT_URL_{service.upper()}", ""),
         os.environ.get("AWS_ACCESS_KEY_ID", ""),
         os.environ.get("AWS_PROFILE", ""),
+        policy,
     )
     with _client_lock:
         client = _own_role_clients.get(key)
         if client is None:
-            client = instrumented(boto3.client(service, region_name=region, config=client_config()))
-            _own_role_clients[key] = client
+            client = boto3.client(service, region_name=region, config=client_config(policy))  # type: ignore[call-overload]
+            _own_role_clients[key] = instrumented(client, policy)
         return client
 
 
-def _assumed_role_client(service: str, region: str | None, credentials: dict[str, Any]) -> BaseClient:
-    # boto3's default session shares its loaded service models; creating clients from it is
-    # not thread-safe, hence the lock.
+def credentials_client(
+    service: str, region: str | None, credentials: dict[str, Any], policy: BudgetPolicy
+) -> BaseClient:
+    """An uncached client signed with temporary credentials (AssumeRole, AssumeRoot)."""
     with _client_lock:
-        return instrumented(
-            boto3.client(
-                service,
-                region_name=region,
-                config=client_config(),
-                aws_access_key_id=credentials["AccessKeyId"],
-                aws_secret_access_key=credentials["SecretAccessKey"],
-                aws_session_token=credentials["SessionToken"],
-            )
+        client = boto3.client(  # type: ignore[call-overload]
+            service,
+            region_name=region,
+            config=client_config(policy),
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
         )
+        return instrumented(client, policy)
 
 
-class AwsClients(ClientFactory):
-    """rdklib ClientFactory with retries, timeouts, a time budget and a log of API calls."""
+class AwsClients:
+    """The clients of one invocation (or one CLI run): one budget, one call log, one identity.
+
+    With a role ARN, every client is signed with that role's credentials (sts:AssumeRole on the
+    first client). Use as a context manager: the budget and call log apply inside the block.
+    """
 
     def __init__(
         self,
         *,
         region: str | None,
-        assume_role_arn: str | None = None,
+        budget: Budget,
+        role_arn: str | None = None,
         expected_account_id: str | None = None,
-        remaining_seconds: Callable[[], float] | None = None,
+        session: boto3.Session | None = None,
     ) -> None:
-        super().__init__(
-            role_arn=assume_role_arn, region=region, assume_role_mode=assume_role_arn is not None
-        )
         self.region = region
-        self.assume_role_arn = assume_role_arn
-        self.calls: list[str] = []
-        self.remaining_seconds = remaining_seconds or (lambda: 60.0)
+        self.budget = budget
+        self.role_arn = role_arn
+        self._session = session
+        self._scope = _Scope(budget)
+        self._token: Token[_Scope | None] | None = None
         self._assumed: dict[tuple[str, str | None], BaseClient] = {}
         self._credentials: dict[str, Any] | None = None
-        if assume_role_arn is not None:
-            match = ROLE_ARN_ACCOUNT.match(assume_role_arn)
-            if not match:
+        if role_arn is not None:
+            arn = parse_arn(role_arn)
+            if arn is None or not arn.is_iam_role:
+                raise ExecutionRoleError(f"Execution role ARN is not an IAM role ARN: {role_arn[:120]!r}")
+            if expected_account_id is not None and arn.account != expected_account_id:
                 raise ExecutionRoleError(
-                    f"Execution role ARN is not an IAM role ARN: {assume_role_arn[:120]!r}"
-                )
-            if expected_account_id is not None and match.group(1) != expected_account_id:
-                raise ExecutionRoleError(
-                    f"Execution role {assume_role_arn} is in account {match.group(1)}, "
+                    f"Execution role {role_arn} is in account {arn.account}, "
                     f"but the event evaluates account {expected_account_id}"
                 )
 
-    def build_client(
-        self, service: str, region: str | None = None, assume_role_mode: bool = True
-    ) -> BaseClient:
+    @property
+    def calls(self) -> list[str]:
+        """Every API call made through these clients' scope, as "service:Action"."""
+        return self._scope.calls
+
+    def __enter__(self) -> "AwsClients":
+        self._token = _active_scope.set(self._scope)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._token is not None:
+            _active_scope.reset(self._token)
+            self._token = None
+
+    def build_client(self, service: str, region: str | None = None) -> BaseClient:
         region = region or self.region
-        if self.assume_role_arn is None or not assume_role_mode:
-            return _own_role_client(service, region)
+        policy = self.budget.policy
+        if self.role_arn is None:
+            if self._session is None:
+                return own_role_client(service, region, policy)
+            with _client_lock:
+                client = self._session.client(service, region_name=region, config=client_config(policy))  # type: ignore[call-overload]
+            return instrumented(client, policy)
         client = self._assumed.get((service, region))
         if client is None:
-            client = _assumed_role_client(service, region, self._assumed_credentials())
+            client = credentials_client(service, region, self._assumed_credentials(), policy)
             self._assumed[(service, region)] = client
         return client
 
     def _assumed_credentials(self) -> dict[str, Any]:
         if self._credentials is None:
-            sts = _own_role_client("sts", self.region)
+            sts = own_role_client("sts", self.region, self.budget.policy)
             try:
-                credentials = sts.assume_role(
-                    RoleArn=self.assume_role_arn,
-                    RoleSessionName="rootkeys-config-rule",
+                response = sts.assume_role(
+                    RoleArn=self.role_arn,
+                    RoleSessionName=ROLE_SESSION_NAME,
                     DurationSeconds=ASSUMED_ROLE_SESSION_SECONDS,
-                )["Credentials"]
-            except (ClientError, BotoCoreError) as error:
+                )
+            except (ClientError, BotoCoreError, DeadlineReachedError) as error:
                 raise ExecutionRoleError(
-                    f"Could not assume the execution role {self.assume_role_arn}: "
+                    f"Could not assume the execution role {self.role_arn}: "
                     f"{describe_failure(error, 'sts:AssumeRole')}. The role must trust the function's role."
                 ) from error
-            self._credentials = credentials
+            self._credentials = response["Credentials"]
         return self._credentials
+
+
+@contextmanager
+def recording_calls(calls: list[str], budget: Budget | None = None) -> Iterator[list[str]]:
+    """Append "service:Action" to calls for every call an instrumented client makes meanwhile
+    (with no AwsClients around: the benchmarks and the runbook tests)."""
+    token = _active_scope.set(_Scope(budget, calls))
+    try:
+        yield calls
+    finally:
+        _active_scope.reset(token)

@@ -4,16 +4,14 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 
+from .arns import Arn, parse_arn
 from .errors import InvalidEventError
+from .times import parse_iso8601
 
 SCHEDULED_NOTIFICATION = "ScheduledNotification"
 TEST_MODE_RESULT_TOKEN = "TESTMODE"  # noqa: S105 - a protocol constant, not a secret
 ACCOUNT_ID_PATTERN = re.compile(r"^\d{12}$")
-ARN_PATTERN = re.compile(
-    r"^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-b):([a-z0-9-]+):([a-z0-9-]*):(\d{12})?:(.+)$"
-)
 MAX_FIELD_LENGTH = 8192
 
 
@@ -58,18 +56,18 @@ def _json_object(text: str, name: str) -> dict[str, object]:
     return decoded
 
 
-def _parse_arn(value: str, name: str) -> re.Match[str]:
-    match = ARN_PATTERN.match(value)
-    if not match:
+def _parse_arn(value: str, name: str) -> Arn:
+    arn = parse_arn(value)
+    if arn is None:
         raise InvalidEventError(f"Config event field {name} is not an ARN: {value[:80]!r}")
-    return match
+    return arn
 
 
 def _check_timestamp(value: object) -> str:
     if not isinstance(value, str) or not value:
         raise InvalidEventError("invokingEvent.notificationCreationTime must be a non-empty string")
     try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parse_iso8601(value)
     except ValueError:
         raise InvalidEventError(
             f"invokingEvent.notificationCreationTime is not an ISO 8601 time: {value[:40]!r}"
@@ -113,11 +111,11 @@ def parse_scheduled_event(event: object) -> ScheduledEvent:
     partitions = {}
     rule_region = None
     if rule_arn:
-        match = _parse_arn(rule_arn, "configRuleArn")
-        partitions["configRuleArn"] = match.group(1)
-        rule_region = match.group(3) or None
+        arn = _parse_arn(rule_arn, "configRuleArn")
+        partitions["configRuleArn"] = arn.partition
+        rule_region = arn.region or None
     if role_arn:
-        partitions["executionRoleArn"] = _parse_arn(role_arn, "executionRoleArn").group(1)
+        partitions["executionRoleArn"] = _parse_arn(role_arn, "executionRoleArn").partition
     if len(set(partitions.values())) > 1:
         raise InvalidEventError(f"Config event ARNs name different partitions: {partitions}")
 

@@ -1,26 +1,29 @@
 """The verdict: a pure function of the account summary, the report's root row and the parameters.
 
-Never COMPLIANT while the live summary shows a key, unless IgnoreInactiveKeys is set and the
-credential report lists the keys and every one of them is inactive.
+It returns the compliance, a reason code and the counts; `annotation.py` words it. Never
+COMPLIANT while the live summary shows a key, unless IgnoreInactiveKeys is set and the
+credential report lists the keys and every one of them is inactive. The evidence policy (when
+the report is needed, when it must be regenerated) lives here too, so the IAM adapter needs no
+knowledge of verdicts.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from .account_summary import AccountSummary
 from .errors import UndecidableError
 from .evidence import ReportEvidence, ReportNotRead, ReportRead, ReportUnavailable
-from .parameters import RuleParameters
+from .spec import RuleParameters
 
 if TYPE_CHECKING:  # the report parser loads only when a report is read
-    from .credential_report import AccessKeyState, RootCredentials
+    from .credential_report import RootCredentials
 
-MAX_ANNOTATION = 256
-DELETE_ADVICE = "Sign in as root and delete the keys (CIS 1.4, IAM.4)."
+# IAM generates a new credential report at most every 4 hours and hands back the cached one until then.
+REPORT_MAX_AGE = timedelta(hours=4)
 
 
 class Compliance(StrEnum):
@@ -35,53 +38,31 @@ class ReportState(StrEnum):
     UNAVAILABLE = "unavailable"
 
 
+class Reason(StrEnum):
+    """Why the verdict is what it is; annotation.py has the words for each."""
+
+    NO_KEY = "no_key"  # the summary shows no key
+    NO_ROOT_CREDENTIALS = "no_root_credentials"  # ... nor password, MFA or certificate
+    SIGNING_CERTIFICATES = "signing_certificates"  # no key, but counted certificates
+    KEYS_PRESENT = "keys_present"  # the report lists counted keys
+    INACTIVE_KEYS_ACCEPTED = "inactive_keys_accepted"  # every key inactive, IgnoreInactiveKeys
+    REPORT_UNAVAILABLE = "report_unavailable"  # a key exists; the report could not be had
+    REPORT_NOT_READ = "report_not_read"  # a key exists; no report was read
+    REPORT_STALE = "report_stale"  # a key exists; the report predates it
+    REPORT_LISTS_NO_KEY = "report_lists_no_key"  # report-only evidence listing no key
+
+
 @dataclass(frozen=True)
 class Verdict:
     compliance: Compliance
-    annotation: str
+    reason: Reason
     report_state: ReportState
     active_keys: int | None = None
     inactive_keys: int | None = None
     signing_certificates: int | None = None
 
-    def __post_init__(self) -> None:
-        if not 1 <= len(self.annotation) <= MAX_ANNOTATION:
-            raise AssertionError(f"annotation length {len(self.annotation)} outside 1..{MAX_ANNOTATION}")
 
-
-def needs_credential_report(summary: AccountSummary, parameters: RuleParameters) -> bool:
-    """The report is read only when the summary shows a root credential the rule counts."""
-    return summary.access_keys_present > 0 or _counted_certificates(summary, parameters) > 0
-
-
-def fit_annotation(*parts: str) -> str:
-    """Join parts, dropping trailing ones until the text fits Config's 256-character limit."""
-    kept = [part for part in parts if part]
-    while len(kept) > 1 and len(" ".join(kept)) > MAX_ANNOTATION:
-        kept.pop()
-    text = " ".join(kept)
-    return text if len(text) <= MAX_ANNOTATION else text[: MAX_ANNOTATION - 3] + "..."
-
-
-def _day(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d") if moment else "unknown"
-
-
-def _describe_key(key: AccessKeyState) -> str:
-    state = "active" if key.active else "inactive"
-    if key.last_used is None:
-        use = "never used" if key.last_use_known else "last use unknown"
-    else:
-        where = " ".join(part for part in (key.last_used_service, key.last_used_region) if part)
-        use = f"last used {_day(key.last_used)}" + (f" ({where})" if where else "")
-    return f"key {key.slot} {state}, {use}"
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def _counted_certificates(summary: AccountSummary | None, parameters: RuleParameters) -> int:
+def counted_certificates(summary: AccountSummary | None, parameters: RuleParameters) -> int:
     if not parameters.include_signing_certificates or summary is None:
         return 0
     if summary.signing_certificates_present is None:
@@ -92,102 +73,87 @@ def _counted_certificates(summary: AccountSummary | None, parameters: RuleParame
     return summary.signing_certificates_present
 
 
-def _certificate_note(count: int) -> str:
-    return "Root also has X.509 signing certificates (IncludeSigningCertificates is true)." if count else ""
+def needs_credential_report(summary: AccountSummary, parameters: RuleParameters) -> bool:
+    """The report is read only when the summary shows a root credential the rule counts."""
+    return summary.access_keys_present > 0 or counted_certificates(summary, parameters) > 0
 
 
-def _keys_verdict(
-    root: RootCredentials, parameters: RuleParameters, certificates: int, source: str, state: ReportState
-) -> Verdict:
+def report_needs_refresh(
+    report: ReportRead, summary: AccountSummary, parameters: RuleParameters, now: datetime
+) -> bool:
+    """Whether an existing report must be regenerated before it can be used.
+
+    Only a report over 4 hours old can be replaced (IAM hands back the same one otherwise), and
+    only when it disagrees with the live summary or would be the sole basis for accepting
+    inactive keys.
+    """
+    if report.generated_at is None or now - report.generated_at <= REPORT_MAX_AGE:
+        return False
+    root = report.root
+    disagrees = summary.access_keys_present > 0 and (root is None or not root.access_keys)
+    would_accept_inactive = (
+        parameters.ignore_inactive_keys
+        and root is not None
+        and bool(root.access_keys)
+        and not root.active_keys
+    )
+    return disagrees or would_accept_inactive
+
+
+def _state(report: ReportEvidence) -> ReportState:
+    return ReportState.NOT_READ if isinstance(report, ReportNotRead) else ReportState.CURRENT
+
+
+def _keys_verdict(root: RootCredentials, parameters: RuleParameters, certificates: int) -> Verdict:
     active, inactive = len(root.active_keys), len(root.inactive_keys)
-    details = "; ".join(_describe_key(key) for key in root.access_keys) + "."
-    counts = f"{_plural(active + inactive, 'access key')} ({active} active, {inactive} inactive)"
-    headline = f"Root user has {counts}{source}:"
     if active == 0 and parameters.ignore_inactive_keys and certificates == 0:
         return Verdict(
             Compliance.COMPLIANT,
-            fit_annotation(headline, details, "IgnoreInactiveKeys is true, so inactive keys are accepted."),
-            state,
+            Reason.INACTIVE_KEYS_ACCEPTED,
+            ReportState.CURRENT,
             active,
             inactive,
             certificates,
         )
     return Verdict(
-        Compliance.NON_COMPLIANT,
-        fit_annotation(headline, details, _certificate_note(certificates), DELETE_ADVICE),
-        state,
-        active,
-        inactive,
-        certificates,
+        Compliance.NON_COMPLIANT, Reason.KEYS_PRESENT, ReportState.CURRENT, active, inactive, certificates
     )
-
-
-def _report_time(report: ReportRead) -> str:
-    return report.generated_at.strftime("%Y-%m-%d %H:%MZ") if report.generated_at else "at an unknown time"
 
 
 def _decide_with_summary(
     summary: AccountSummary, report: ReportEvidence, parameters: RuleParameters
 ) -> Verdict:
-    certificates = _counted_certificates(summary, parameters)
+    certificates = counted_certificates(summary, parameters)
     if summary.access_keys_present == 0:
         if certificates:
             return Verdict(
-                Compliance.NON_COMPLIANT,
-                fit_annotation(
-                    "Root user has no access key but has X.509 signing certificates "
-                    "(AccountSigningCertificatesPresent > 0) and IncludeSigningCertificates is true.",
-                    "Sign in as root and delete them.",
-                ),
-                ReportState.NOT_READ if isinstance(report, ReportNotRead) else ReportState.CURRENT,
-                0,
-                0,
-                certificates,
+                Compliance.NON_COMPLIANT, Reason.SIGNING_CERTIFICATES, _state(report), 0, 0, certificates
             )
-        note = (
-            "Root has no password, MFA or certificate either: root credentials appear centrally managed."
-            if summary.root_has_no_credentials
-            else ""
-        )
-        return Verdict(
-            Compliance.COMPLIANT,
-            fit_annotation(
-                f"No root access key exists ({summary.source}: AccountAccessKeysPresent = 0).", note
-            ),
-            ReportState.NOT_READ if isinstance(report, ReportNotRead) else ReportState.CURRENT,
-            0,
-            0,
-            certificates,
-        )
+        reason = Reason.NO_ROOT_CREDENTIALS if summary.root_has_no_credentials else Reason.NO_KEY
+        return Verdict(Compliance.COMPLIANT, reason, _state(report), 0, 0, certificates)
 
-    existence = f"Root access key exists ({summary.source}: AccountAccessKeysPresent > 0)"
     if isinstance(report, ReportUnavailable):
         return Verdict(
             Compliance.NON_COMPLIANT,
-            fit_annotation(f"{existence}; detail unavailable: {report.reason[:120]}.", DELETE_ADVICE),
+            Reason.REPORT_UNAVAILABLE,
             ReportState.UNAVAILABLE,
             signing_certificates=certificates,
         )
     if isinstance(report, ReportNotRead):
         return Verdict(
             Compliance.NON_COMPLIANT,
-            fit_annotation(f"{existence}; the credential report was not read.", DELETE_ADVICE),
+            Reason.REPORT_NOT_READ,
             ReportState.UNAVAILABLE,
             signing_certificates=certificates,
         )
     if report.root is None or not report.root.access_keys:
-        what = "has no root row" if report.root is None else "lists no root key"
         return Verdict(
             Compliance.NON_COMPLIANT,
-            fit_annotation(
-                f"{existence}; the credential report (generated {_report_time(report)}) {what}: "
-                "it is stale, older than the key's creation.",
-                DELETE_ADVICE,
-            ),
+            Reason.REPORT_STALE,
             ReportState.STALE,
             signing_certificates=certificates,
         )
-    return _keys_verdict(report.root, parameters, certificates, "", ReportState.CURRENT)
+    return _keys_verdict(report.root, parameters, certificates)
 
 
 def _decide_from_report_only(report: ReportEvidence, parameters: RuleParameters) -> Verdict:
@@ -199,33 +165,13 @@ def _decide_from_report_only(report: ReportEvidence, parameters: RuleParameters)
         )
     root = report.root
     certificates = len(root.certificates) if parameters.include_signing_certificates else 0
-    source = " per the credential report"
     if root.access_keys:
-        return _keys_verdict(root, parameters, certificates, source, ReportState.CURRENT)
+        return _keys_verdict(root, parameters, certificates)
     if certificates:
         return Verdict(
-            Compliance.NON_COMPLIANT,
-            fit_annotation(
-                "Root user has no access key but has X.509 signing certificates per the credential report "
-                "and IncludeSigningCertificates is true.",
-                "Sign in as root and delete them.",
-            ),
-            ReportState.CURRENT,
-            0,
-            0,
-            certificates,
+            Compliance.NON_COMPLIANT, Reason.SIGNING_CERTIFICATES, ReportState.CURRENT, 0, 0, certificates
         )
-    return Verdict(
-        Compliance.COMPLIANT,
-        fit_annotation(
-            "The credential report lists no root access key.",
-            "The live account summary was not checked; the report can lag up to 4 hours.",
-        ),
-        ReportState.CURRENT,
-        0,
-        0,
-        certificates,
-    )
+    return Verdict(Compliance.COMPLIANT, Reason.REPORT_LISTS_NO_KEY, ReportState.CURRENT, 0, 0, certificates)
 
 
 def decide(summary: AccountSummary | None, report: ReportEvidence, parameters: RuleParameters) -> Verdict:

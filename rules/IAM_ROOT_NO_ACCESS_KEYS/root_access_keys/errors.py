@@ -36,3 +36,7 @@ class ExecutionRoleError(RuleError):
 
 class EvaluationNotRecordedError(RuleError):
     """PutEvaluations failed or reported FailedEvaluations: AWS Config did not record the verdict."""
+
+
+class DeadlineReachedError(RuleError):
+    """A call could not start or retry without running past the invocation's time budget."""

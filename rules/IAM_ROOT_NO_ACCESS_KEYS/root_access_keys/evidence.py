@@ -1,13 +1,21 @@
-"""What the rule knows about the credential report when it decides."""
+"""What the rule knows about the credential report when it decides, and where evidence came from."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the report parser loads only when a report is read
     from .credential_report import RootCredentials
+
+
+class Origin(StrEnum):
+    """Where a piece of evidence came from."""
+
+    LIVE = "live"  # an API answer in this run
+    EXPORTED = "exported"  # a file someone exported earlier: no time or account of its own
 
 
 @dataclass(frozen=True)
@@ -21,6 +29,7 @@ class ReportRead:
 
     root: RootCredentials | None
     generated_at: datetime | None = None
+    origin: Origin = Origin.LIVE
 
 
 @dataclass(frozen=True)

@@ -41,11 +41,13 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .aws_errors import describe_failure
-from .decision import Compliance, Verdict
-from .evidence import ReportEvidence, ReportRead
+from .decision import Compliance
+from .errors import DeadlineReachedError
+from .evidence import ReportRead
 from .spec import RULE_NAME
 
 if TYPE_CHECKING:  # the policy metadata loads only when a finding is built
+    from .assessment import Assessment
     from .metadata import Policy
 
 SCHEMA_VERSION = "2018-10-08"
@@ -73,9 +75,10 @@ def asff_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def issue_started(verdict: Verdict, report: ReportEvidence | None) -> datetime | None:
+def issue_started(assessment: Assessment) -> datetime | None:
     """When the oldest root key still present was created, if the credential report says."""
-    if verdict.compliance is not Compliance.NON_COMPLIANT or not isinstance(report, ReportRead):
+    report = assessment.report
+    if assessment.verdict.compliance is not Compliance.NON_COMPLIANT or not isinstance(report, ReportRead):
         return None
     if report.root is None:
         return None
@@ -99,21 +102,17 @@ class FindingTarget:
 
 
 def build_finding(
-    verdict: Verdict,
-    target: FindingTarget,
-    policy: Policy,
-    *,
-    now: datetime,
-    report: ReportEvidence | None = None,
+    assessment: Assessment, target: FindingTarget, policy: Policy, *, now: datetime
 ) -> dict[str, Any]:
-    """The ASFF finding for one account's verdict (a plain dict, as BatchImportFindings takes it)."""
+    """The ASFF finding for one account's assessment (a plain dict, as BatchImportFindings takes it)."""
     from .metadata import related_requirements  # noqa: PLC0415 - see TYPE_CHECKING above
 
+    verdict = assessment.verdict
     failed = verdict.compliance is Compliance.NON_COMPLIANT
     # The policy's severity while it fails; ASFF's guidance puts passed checks at INFORMATIONAL.
     severity = {"Label": policy.severity if failed else "INFORMATIONAL"}
     updated_at = asff_time(now)
-    started = issue_started(verdict, report)
+    started = issue_started(assessment)
     created_at = asff_time(min(started, now)) if started else updated_at
     types = list(policy.security_hub.types)
     product_fields = {
@@ -144,7 +143,7 @@ def build_finding(
         "Severity": severity,
         "FindingProviderFields": {"Severity": dict(severity), "Types": list(types)},
         "Title": policy.security_hub.title[:MAX_TITLE],
-        "Description": verdict.annotation[:MAX_DESCRIPTION],
+        "Description": assessment.annotation[:MAX_DESCRIPTION],
         "Remediation": {
             "Recommendation": {
                 "Text": policy.security_hub.recommendation[:MAX_RECOMMENDATION],
@@ -184,7 +183,7 @@ def import_finding(securityhub: Any, finding: Mapping[str, Any]) -> ImportResult
     """Send one finding. Never raises: a failure comes back as ImportResult.error."""
     try:
         response = securityhub.batch_import_findings(Findings=[finding])
-    except (ClientError, BotoCoreError) as error:
+    except (ClientError, BotoCoreError, DeadlineReachedError) as error:
         return ImportResult(finding["Id"], describe_failure(error, IMPORT_ACTION))
     failed = response.get("FailedFindings") or []
     count = response.get("FailedCount") or len(failed)
@@ -223,7 +222,3 @@ def resolve_automation_rule(rule_order: int = 50) -> dict[str, Any]:
             {"Type": "FINDING_FIELDS_UPDATE", "FindingFieldsUpdate": {"Workflow": {"Status": "RESOLVED"}}}
         ],
     }
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
