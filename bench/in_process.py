@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import boto3
+from root_access_keys.budget import FUNCTION_TIMEOUT_SECONDS
 
 from rootkeys_dev.config_events import plain_evaluation, scheduled_event
 from rootkeys_dev.lambda_runtime import FakeLambdaContext, Handler
@@ -76,7 +77,7 @@ def api_calls(host: MotoHost, handler: Handler, repeats: int) -> tuple[int, list
             host.drain()
             [evaluation] = handler(
                 scheduled_event(OWN_ACCOUNT, config_rule_id="config-rule-bench"),
-                FakeLambdaContext(OWN_ACCOUNT, 60),
+                FakeLambdaContext(OWN_ACCOUNT, FUNCTION_TIMEOUT_SECONDS),
             )
             entries = host.drain()
             counts.append(len(entries))
@@ -109,7 +110,7 @@ def warm(host: MotoHost, handler: Handler, repeats: int, per_repeat: int) -> War
     host.set_states({OWN_ACCOUNT: api_call_scenarios()[0].state})
     event, context = (
         scheduled_event(OWN_ACCOUNT, config_rule_id="config-rule-bench"),
-        FakeLambdaContext(OWN_ACCOUNT, 60),
+        FakeLambdaContext(OWN_ACCOUNT, FUNCTION_TIMEOUT_SECONDS),
     )
     baseline = PlainTwoCalls()
 

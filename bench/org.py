@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+from root_access_keys.budget import FUNCTION_TIMEOUT_SECONDS
 
 from rootkeys_dev.config_events import plain_evaluation, scheduled_event
 from rootkeys_dev.lambda_runtime import FakeLambdaContext
@@ -110,7 +111,6 @@ def organization(host: MotoHost, handler: Handler, count: int, baseline_every: i
     host.set_states({account: member_state(2)[0] for account in baseline_accounts})
     _generate_reports([account for account, (state, _) in states.items() if state.keys])
     host.set_states({account: state for account, (state, _) in states.items()})  # fresh call records
-    context = FakeLambdaContext(OWN_ACCOUNT, 60)
     parameters = {"ExecutionRoleName": ORG_ROLE_NAME}
     baseline = PlainOrgBaseline()
     baseline(baseline_accounts[-1])  # warm the baseline's STS client as the rule's is warm
@@ -125,7 +125,8 @@ def organization(host: MotoHost, handler: Handler, count: int, baseline_every: i
         event = scheduled_event(account, rule_parameters=parameters, config_rule_id="config-rule-bench")
         event["executionRoleArn"] = f"arn:aws:iam::{account}:role/aws-service-role/config-role"
         started = time.perf_counter()
-        [evaluation] = handler(event, context)
+        # Every invocation gets its own context: Config invokes the function once per member.
+        [evaluation] = handler(event, FakeLambdaContext(OWN_ACCOUNT, FUNCTION_TIMEOUT_SECONDS))
         result.durations[account] = time.perf_counter() - started
         entries = host.drain()
         result.requests.update(f"{entry.service}:{entry.action}" for entry in entries)
