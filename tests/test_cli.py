@@ -57,11 +57,12 @@ EVIDENCE_CASES = [
     pytest.param(
         ["--credential-report", NO_ROOT, "--account-summary", SUMMARY_KEYS], 1, "stale", id="both-no-root-row"
     ),
+    # An exported summary carries no time: it cannot overrule a report that lists a key.
     pytest.param(
         ["--credential-report", ACTIVE, "--account-summary", SUMMARY_NONE],
-        0,
-        "AccountAccessKeysPresent = 0",
-        id="both-live-summary-wins",
+        1,
+        "Evidence conflicts: the exported account summary shows no root access key",
+        id="both-conflict-is-never-compliant",
     ),
 ]
 
@@ -93,10 +94,14 @@ def test_json_output_carries_the_verdict_and_its_evidence(capsys, no_aws):
     assert document["account"] == "111122223333"
     assert document["partition"] == "aws"
     assert (document["active_keys"], document["inactive_keys"]) == (0, 1)
-    assert document["report_state"] == "current"
+    assert document["report_state"] == "undated"  # the console's CSV carries no generation time
     assert document["evidence_source"] == "files"
     assert document["evidence_files"] == {"account_summary": SUMMARY_KEYS, "credential_report": INACTIVE}
-    assert document["parameters"] == {"IgnoreInactiveKeys": "false", "IncludeSigningCertificates": "false"}
+    assert document["parameters"] == {
+        "IgnoreInactiveKeys": "false",
+        "IncludeSigningCertificates": "false",
+        "RootWithoutCredentials": "COMPLIANT",
+    }
 
 
 def test_ignore_inactive_keys_flag_turns_inactive_only_into_compliant(capsys, no_aws):

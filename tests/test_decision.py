@@ -1,25 +1,37 @@
 """Every row of the decision table in issue 2, as unit tests of the pure `decide` function."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.stub import Stubber
+from root_access_keys import assessment, decision
 from root_access_keys.account_summary import AccountSummary
 from root_access_keys.annotation import MAX_ANNOTATION, fit_annotation
-from root_access_keys.assessment import judge
 from root_access_keys.credential_report import AccessKeyState, CertificateState, RootCredentials
-from root_access_keys.decision import Compliance, Reason, ReportState, decide, needs_credential_report
+from root_access_keys.decision import Compliance, Reason, ReportState, needs_credential_report
 from root_access_keys.errors import (
     AccountSummaryFormatError,
     AccountSummaryUnavailableError,
     UndecidableError,
 )
-from root_access_keys.evidence import ReportNotRead, ReportRead, ReportUnavailable
+from root_access_keys.evidence import Origin, ReportNotRead, ReportRead, ReportUnavailable
 from root_access_keys.iam_evidence import read_account_summary
 from root_access_keys.parameters import RuleParameters
+from root_access_keys.times import format_minute
 
 ROOT_ARN = "arn:aws:iam::123456789012:root"
 GENERATED = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+AT = GENERATED + timedelta(minutes=10)  # when the live summary is read and the verdict decided
+
+
+def judge(summary, report, parameters, at=AT):
+    return assessment.judge(summary, report, parameters, at=at)
+
+
+def decide(summary, report, parameters, at=AT):
+    return decision.decide(summary, report, parameters, at=at)
+
+
 DEFAULTS = RuleParameters()
 IGNORE_INACTIVE = RuleParameters(ignore_inactive_keys=True)
 WITH_CERTS = RuleParameters(include_signing_certificates=True)
@@ -46,6 +58,7 @@ def summary(keys=1, certs=0, password=1, mfa=1):
         signing_certificates_present=certs,
         password_present=password,
         mfa_enabled=mfa,
+        read_at=AT,
     )
 
 
@@ -178,7 +191,7 @@ def test_report_without_root_row_is_stale_and_non_compliant():
     assert result.verdict.compliance is Compliance.NON_COMPLIANT
     assert result.verdict.report_state is ReportState.STALE
     assert "has no root row" in result.annotation
-    assert "at an unknown time" in result.annotation
+    assert "credential report of unknown date" in result.annotation
 
 
 # --- Row 5: > 0 and the report is unavailable ---
@@ -270,7 +283,7 @@ def test_summary_is_read_from_the_live_map(iam_client):
                 }
             },
         )
-        assert read_account_summary(iam_client) == summary(keys=1)
+        assert read_account_summary(iam_client, lambda: AT) == summary(keys=1)
 
 
 def test_no_summary_and_no_report_cannot_be_decided():
@@ -331,10 +344,12 @@ def test_report_only_inactive_keys_follow_ignore_inactive_keys():
     assert decide(None, report, IGNORE_INACTIVE).compliance is Compliance.COMPLIANT
 
 
-def test_report_only_without_keys_is_compliant_and_warns_about_lag():
+def test_report_only_without_keys_is_compliant_and_says_what_it_cannot_see():
     result = judge(None, ReportRead(root()), DEFAULTS)
     assert result.verdict.compliance is Compliance.COMPLIANT
-    assert "4 hours" in result.annotation
+    assert "a key created after the report was generated would not show" in result.annotation
+    # "Up to 4 hours" is true of a live report only; an exported one may be any age.
+    assert "4 hours" not in result.annotation
 
 
 def test_report_only_certificates_count_when_included():
@@ -408,6 +423,18 @@ REASON_ROWS = [
     (summary(keys=1), ReportNotRead(), DEFAULTS, Reason.REPORT_NOT_READ),
     (summary(keys=1), ReportRead(None, GENERATED), DEFAULTS, Reason.REPORT_STALE),
     (None, ReportRead(root()), DEFAULTS, Reason.REPORT_LISTS_NO_KEY),
+    (
+        summary(keys=1),
+        ReportRead(root(key(active=False)), AT - timedelta(hours=10)),
+        IGNORE_INACTIVE,
+        Reason.REPORT_TOO_OLD,
+    ),
+    (
+        AccountSummary(access_keys_present=0, origin=Origin.EXPORTED),
+        ReportRead(root(key(active=True)), GENERATED, Origin.EXPORTED),
+        DEFAULTS,
+        Reason.EVIDENCE_CONFLICT,
+    ),
 ]
 
 
@@ -420,3 +447,152 @@ def test_each_reason_is_reached_and_worded(evidence_summary, report, parameters,
 
 def test_the_rows_cover_every_reason():
     assert {row[-1] for row in REASON_ROWS} == set(Reason)
+
+
+# --- Exported evidence: nothing overrules a piece that shows a counted credential (issue 9, item 2) ---
+
+EXPORTED_ZERO = AccountSummary(
+    access_keys_present=0,
+    signing_certificates_present=0,
+    password_present=1,
+    mfa_enabled=1,
+    origin=Origin.EXPORTED,
+)
+
+
+def exported_report(*keys, certificates=(), generated=GENERATED):
+    return ReportRead(root(*keys, certificates=certificates), generated, Origin.EXPORTED)
+
+
+@pytest.mark.parametrize("active", [True, False])
+def test_an_exported_summary_of_zero_never_overrules_a_report_listing_keys(active):
+    result = judge(EXPORTED_ZERO, exported_report(key(active=active)), DEFAULTS)
+    assert result.verdict.compliance is Compliance.NON_COMPLIANT
+    assert result.verdict.reason is Reason.EVIDENCE_CONFLICT
+    assert result.annotation.startswith(
+        "Evidence conflicts: the exported account summary shows no root access key"
+    )
+    assert "exported credential report of 2026-11-28 09:00Z lists 1 access key" in result.annotation
+
+
+def test_inactive_keys_an_exported_report_lists_are_accepted_when_asked_even_against_a_zero_summary():
+    result = judge(EXPORTED_ZERO, exported_report(key(active=False)), IGNORE_INACTIVE)
+    assert result.verdict.compliance is Compliance.COMPLIANT
+    assert result.verdict.reason is Reason.INACTIVE_KEYS_ACCEPTED
+
+
+def test_an_exported_summary_without_certificates_never_overrules_a_report_listing_one():
+    report = exported_report(certificates=[CertificateState(slot=1, active=True)])
+    result = judge(EXPORTED_ZERO, report, WITH_CERTS)
+    assert result.verdict.compliance is Compliance.NON_COMPLIANT
+    assert result.verdict.reason is Reason.EVIDENCE_CONFLICT
+    assert "no signing certificate" in result.annotation
+    assert judge(EXPORTED_ZERO, report, DEFAULTS).verdict.compliance is Compliance.COMPLIANT
+
+
+def test_an_exported_summary_with_a_key_and_a_report_without_one_is_stale():
+    exported_key = AccountSummary(access_keys_present=1, origin=Origin.EXPORTED)
+    result = judge(exported_key, exported_report(), IGNORE_INACTIVE)
+    assert result.verdict.reason is Reason.REPORT_STALE
+    assert result.verdict.compliance is Compliance.NON_COMPLIANT
+
+
+def test_a_partial_summary_leaves_the_keys_to_the_report():
+    partial = AccountSummary(access_keys_present=None, password_present=1, origin=Origin.EXPORTED)
+    result = judge(partial, exported_report(key(active=True)), DEFAULTS)
+    assert result.verdict.compliance is Compliance.NON_COMPLIANT
+    assert result.verdict.reason is Reason.KEYS_PRESENT
+    assert judge(partial, exported_report(), DEFAULTS).verdict.reason is Reason.REPORT_LISTS_NO_KEY
+    with pytest.raises(UndecidableError, match="no AccountAccessKeysPresent entry and no credential report"):
+        judge(partial, ReportNotRead(), DEFAULTS)
+
+
+def test_a_live_summary_of_zero_still_wins_over_a_lagging_live_report():
+    result = judge(summary(keys=0), ReportRead(root(key(active=True)), GENERATED), DEFAULTS)
+    assert result.verdict.compliance is Compliance.COMPLIANT
+
+
+# --- Report freshness (issue 9, item 4) ---
+
+
+@pytest.mark.parametrize(("age_hours", "accepted"), [(3.9, True), (4.1, False), (10, False)])
+def test_inactive_keys_are_accepted_only_on_a_report_at_most_4_hours_older_than_the_live_summary(
+    age_hours, accepted
+):
+    report = ReportRead(root(key(active=False)), AT - timedelta(hours=age_hours))
+    result = judge(summary(keys=1), report, IGNORE_INACTIVE)
+    assert (result.verdict.compliance is Compliance.COMPLIANT) is accepted
+    if not accepted:
+        assert result.verdict.reason is Reason.REPORT_TOO_OLD
+        assert "over 4 hours older than the live summary" in result.annotation
+
+
+def test_a_live_summary_without_a_read_time_cannot_vouch_for_inactive_keys():
+    undated = AccountSummary(access_keys_present=1, signing_certificates_present=0)
+    result = judge(undated, ReportRead(root(key(active=False)), AT), IGNORE_INACTIVE)
+    assert result.verdict.compliance is Compliance.NON_COMPLIANT
+
+
+@pytest.mark.parametrize("row", REASON_ROWS, ids=lambda row: row[-1].value)
+def test_every_annotation_that_rests_on_the_report_says_when_it_was_generated(row):
+    evidence_summary, report, parameters, reason = row
+    result = judge(evidence_summary, report, parameters)
+    if isinstance(report, ReportRead) and result.verdict.reason not in {
+        Reason.NO_KEY,
+        Reason.NO_ROOT_CREDENTIALS,
+        Reason.SIGNING_CERTIFICATES,
+    }:
+        when = format_minute(report.generated_at) if report.generated_at else "unknown date"
+        assert when in result.annotation, reason
+
+
+@pytest.mark.parametrize(
+    ("age", "label"),
+    [(timedelta(hours=2), None), (timedelta(hours=10), "10 hours old"), (timedelta(days=9), "9 days old")],
+)
+def test_an_exported_report_older_than_4_hours_is_labelled_with_its_age_never_current(age, label):
+    report = exported_report(key(active=True), generated=AT - age)
+    result = judge(None, report, DEFAULTS)
+    if label is None:
+        assert result.verdict.report_state is ReportState.CURRENT
+        assert " old" not in result.annotation
+    else:
+        assert result.verdict.report_state is ReportState.OLD
+        assert label in result.annotation
+
+
+def test_a_console_csv_has_no_date_and_says_so():
+    result = judge(None, ReportRead(root(key(active=True)), None, Origin.EXPORTED), DEFAULTS)
+    assert result.verdict.report_state is ReportState.UNDATED
+    assert "exported credential report of unknown date" in result.annotation
+
+
+@pytest.mark.parametrize(
+    ("created", "expected"),
+    [
+        (datetime(2014, 6, 1, tzinfo=UTC), "no use recorded since tracking began (2015-04-22)"),
+        (datetime(2015, 4, 21, 23, 59, tzinfo=UTC), "no use recorded since tracking began (2015-04-22)"),
+        (datetime(2015, 4, 22, tzinfo=UTC), "never used"),
+        (datetime(2024, 1, 1, tzinfo=UTC), "never used"),
+    ],
+)
+def test_a_key_older_than_last_use_tracking_is_not_called_never_used(created, expected):
+    old_key = AccessKeyState(1, True, created, None, None, None)
+    result = judge(summary(keys=1), ReportRead(root(old_key), GENERATED), DEFAULTS)
+    assert expected in result.annotation
+    if expected != "never used":
+        assert "never used" not in result.annotation
+
+
+# --- RootWithoutCredentials (issue 9, item 8) ---
+
+
+def test_root_without_any_credential_can_be_recorded_not_applicable():
+    bare = summary(keys=0, certs=0, password=0, mfa=0)
+    chosen = RuleParameters(root_without_credentials="NOT_APPLICABLE")
+    result = judge(bare, ReportNotRead(), chosen)
+    assert result.verdict.compliance is Compliance.NOT_APPLICABLE
+    assert "NOT_APPLICABLE (RootWithoutCredentials)" in result.annotation
+    assert judge(bare, ReportNotRead(), DEFAULTS).verdict.compliance is Compliance.COMPLIANT
+    # A root that still has a password (or MFA) has credentials: the choice does not apply.
+    assert judge(summary(keys=0), ReportNotRead(), chosen).verdict.compliance is Compliance.COMPLIANT

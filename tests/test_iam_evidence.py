@@ -328,3 +328,41 @@ def test_polling_stops_after_max_polls_even_when_the_budget_never_shrinks():
         stub.assert_no_pending_responses()
     assert isinstance(evidence, ReportUnavailable)
     assert "after 5 checks" in evidence.reason
+
+
+def test_complete_but_still_the_old_report_is_checked_and_never_accepts_inactive_keys(iam, stub):
+    # IAM said COMPLETE, yet GetCredentialReport keeps handing back the 10-hour-old report. The
+    # reader checks GeneratedTime after every generation, keeps polling while the budget lasts,
+    # then returns the newest report it read; the decision refuses to accept keys on it.
+    from root_access_keys.assessment import judge
+
+    ignoring = RuleParameters(ignore_inactive_keys=True)
+    old = timedelta(hours=10)
+    clock = FakeClock(POLICY.min_attempt_seconds + 2.0)  # room for one 1 s wait, not for the next 2 s
+    report(stub, INACTIVE, age=old)
+    state(stub, "COMPLETE")
+    report(stub, INACTIVE, age=old)
+    state(stub, "COMPLETE")
+    report(stub, INACTIVE, age=old)
+    summary = AccountSummary(access_keys_present=1, signing_certificates_present=0, read_at=NOW)
+    evidence = reader(iam, clock).read(refresh(summary, ignoring))
+    assert isinstance(evidence, ReportRead)
+    assert evidence.generated_at == NOW - old
+    assert clock.sleeps == [1.0]
+    result = judge(summary, evidence, ignoring, at=NOW)
+    assert result.verdict.compliance.value == "NON_COMPLIANT"
+    assert result.verdict.reason.value == "report_too_old"
+
+
+def test_a_refreshed_report_is_used_once_its_generated_time_moves(iam, stub):
+    ignoring = RuleParameters(ignore_inactive_keys=True)
+    clock = FakeClock(60)
+    report(stub, INACTIVE, age=timedelta(hours=10))
+    state(stub, "COMPLETE")
+    report(stub, INACTIVE, age=timedelta(hours=10))  # not visible yet
+    state(stub, "COMPLETE")
+    report(stub, INACTIVE, age=timedelta(seconds=5))
+    summary = AccountSummary(access_keys_present=1, signing_certificates_present=0, read_at=NOW)
+    evidence = reader(iam, clock).read(refresh(summary, ignoring))
+    assert evidence.generated_at == NOW - timedelta(seconds=5)
+    assert clock.sleeps == [1.0]

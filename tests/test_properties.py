@@ -16,14 +16,14 @@ from root_access_keys.credential_report import (
     RootCredentials,
     parse_root_credentials,
 )
-from root_access_keys.decision import Compliance
+from root_access_keys.decision import REPORT_MAX_AGE, Compliance
 from root_access_keys.errors import (
     CredentialReportError,
     InvalidEventError,
     InvalidRuleParameterError,
     UndecidableError,
 )
-from root_access_keys.evidence import ReportNotRead, ReportRead, ReportUnavailable
+from root_access_keys.evidence import Origin, ReportNotRead, ReportRead, ReportUnavailable
 from root_access_keys.parameters import RuleParameters, parse_rule_parameters
 
 BOUNDED = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -38,7 +38,9 @@ summaries = st.builds(
     signing_certificates_present=flags,
     password_present=flags,
     mfa_enabled=flags,
+    read_at=moments,
 )
+decision_times = st.datetimes(timezones=st.just(UTC))
 keys = st.builds(
     AccessKeyState,
     slot=st.integers(min_value=1, max_value=2),
@@ -66,6 +68,7 @@ parameter_sets = st.builds(
     ignore_inactive_keys=st.booleans(),
     include_signing_certificates=st.booleans(),
     assume_role_mode=st.booleans(),
+    root_without_credentials=st.sampled_from(["COMPLIANT", "NOT_APPLICABLE"]),
 )
 
 
@@ -82,25 +85,27 @@ def accepted_inactive_exception(report, parameters) -> bool:
 
 
 @BOUNDED
-@given(summary=summaries, report=evidence, parameters=parameter_sets)
-def test_never_compliant_while_the_summary_shows_a_key(summary, report, parameters):
+@given(summary=summaries, report=evidence, parameters=parameter_sets, at=decision_times)
+def test_never_compliant_while_the_summary_shows_a_key(summary, report, parameters, at):
     try:
-        assessment = judge(summary, report, parameters)
+        assessment = judge(summary, report, parameters, at=at)
     except UndecidableError:
         return  # refusing to decide is allowed; passing is not
     assert 1 <= len(assessment.annotation) <= MAX_ANNOTATION
     verdict = assessment.verdict
     if summary.access_keys_present > 0 and verdict.compliance is Compliance.COMPLIANT:
         assert accepted_inactive_exception(report, parameters)
+        # ... and only on a report generated at most 4 hours before the summary was read.
+        assert summary.read_at - report.generated_at <= REPORT_MAX_AGE
     if summary.access_keys_present > 0 and not accepted_inactive_exception(report, parameters):
         assert verdict.compliance is Compliance.NON_COMPLIANT
 
 
 @BOUNDED
-@given(report=evidence, parameters=parameter_sets)
-def test_report_only_evidence_never_passes_an_active_key(report, parameters):
+@given(report=evidence, parameters=parameter_sets, at=decision_times)
+def test_report_only_evidence_never_passes_an_active_key(report, parameters, at):
     try:
-        assessment = judge(None, report, parameters)
+        assessment = judge(None, report, parameters, at=at)
     except UndecidableError:
         return
     assert 1 <= len(assessment.annotation) <= MAX_ANNOTATION
@@ -108,6 +113,58 @@ def test_report_only_evidence_never_passes_an_active_key(report, parameters):
     assert isinstance(report, ReportRead)
     if report.root.active_keys:
         assert verdict.compliance is Compliance.NON_COMPLIANT
+
+
+exported_summaries = st.builds(
+    AccountSummary,
+    access_keys_present=st.one_of(st.none(), st.integers(min_value=0, max_value=3)),
+    signing_certificates_present=flags,
+    password_present=flags,
+    mfa_enabled=flags,
+    origin=st.just(Origin.EXPORTED),
+)
+exported_reports = st.one_of(
+    st.just(ReportNotRead()),
+    st.builds(
+        ReportRead, root=st.one_of(st.none(), roots), generated_at=moments, origin=st.just(Origin.EXPORTED)
+    ),
+)
+
+
+def shows_a_counted_credential(summary, report, parameters) -> bool:
+    """Whether any piece of the evidence shows a credential the rule counts. A summary's key counts
+    unless the report explains it as the documented exception (keys listed, all inactive, and
+    IgnoreInactiveKeys), exactly as on the live path."""
+    summary_keys = summary is not None and (summary.access_keys_present or 0) > 0
+    if summary_keys and not accepted_inactive_exception(report, parameters):
+        return True
+    certificates = parameters.include_signing_certificates
+    if certificates and summary is not None and (summary.signing_certificates_present or 0) > 0:
+        return True
+    root = report.root if isinstance(report, ReportRead) else None
+    if root is None:
+        return False
+    counted_keys = [key for key in root.access_keys if key.active or not parameters.ignore_inactive_keys]
+    return bool(counted_keys) or (certificates and bool(root.certificates))
+
+
+@BOUNDED
+@given(
+    summary=st.one_of(st.none(), exported_summaries),
+    report=exported_reports,
+    parameters=parameter_sets,
+    at=decision_times,
+)
+def test_exported_evidence_that_shows_a_counted_credential_is_never_compliant(
+    summary, report, parameters, at
+):
+    try:
+        assessment = judge(summary, report, parameters, at=at)
+    except UndecidableError:
+        return
+    assert 1 <= len(assessment.annotation) <= MAX_ANNOTATION
+    if shows_a_counted_credential(summary, report, parameters):
+        assert assessment.verdict.compliance is Compliance.NON_COMPLIANT, assessment.annotation
 
 
 @settings(max_examples=500, deadline=None)

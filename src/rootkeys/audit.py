@@ -22,6 +22,7 @@ from root_access_keys.clients import AwsClients
 from root_access_keys.errors import DeadlineReachedError
 from root_access_keys.evidence import ReportEvidence, ReportNotRead, ReportRead
 from root_access_keys.spec import RuleParameters
+from root_access_keys.times import utc_now
 
 from .evidence_files import read_account_summary_file, read_credential_report_file
 
@@ -53,8 +54,9 @@ def audit_files(
     *,
     credential_report: Path | None = None,
     account_summary: Path | None = None,
+    now: Callable[[], datetime] = utc_now,
 ) -> AuditResult:
-    """Decide from exported evidence only. Makes no AWS call."""
+    """Decide from exported evidence only, as of now (the age of the files matters). No AWS call."""
     if credential_report is None and account_summary is None:
         raise AuditError("No evidence file given")
     summary = None
@@ -70,7 +72,7 @@ def audit_files(
         root = parse_arn(report_file.root.arn) if report_file.root else None
         files["credential_report"] = str(credential_report)
     return AuditResult(
-        assessment=judge(summary, report, parameters),
+        assessment=judge(summary, report, parameters, at=now()),
         evidence_source="files",
         account_id=root.account or None if root else None,
         partition=root.partition if root else None,

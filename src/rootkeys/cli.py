@@ -1,6 +1,6 @@
 """`rootkeys`: audit the account root user for access keys, live or from exported evidence.
 
-Exit codes: 0 COMPLIANT, 1 NON_COMPLIANT, 2 could not decide (reason on stderr).
+Exit codes: 0 COMPLIANT (or NOT_APPLICABLE), 1 NON_COMPLIANT, 2 could not decide (reason on stderr).
 """
 
 import argparse
@@ -193,8 +193,8 @@ def _run_audit(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
         print(json.dumps(_result_json(result, parameters), indent=2))
     else:
         _print_text(result)
-    compliant = result.assessment.verdict.compliance is Compliance.COMPLIANT
-    return EXIT_COMPLIANT if compliant else EXIT_NON_COMPLIANT
+    failed = result.assessment.verdict.compliance is Compliance.NON_COMPLIANT
+    return EXIT_NON_COMPLIANT if failed else EXIT_COMPLIANT
 
 
 def _run_demo(args: argparse.Namespace, _parser: argparse.ArgumentParser) -> int:

@@ -145,4 +145,4 @@ def read_credential_report_file(path: Path) -> ReportFile:
         root = parse_root_credentials(data)
     except CredentialReportError as error:
         raise EvidenceFileError(path, f"is not a usable IAM credential report: {error}") from None
-    return ReportFile(ReportRead(root=root, generated_at=generated_at), form)
+    return ReportFile(ReportRead(root=root, generated_at=generated_at, origin=Origin.EXPORTED), form)

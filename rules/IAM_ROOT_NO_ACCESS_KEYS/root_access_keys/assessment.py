@@ -26,10 +26,12 @@ class Assessment:
     report: ReportEvidence
 
 
-def judge(summary: AccountSummary | None, report: ReportEvidence, parameters: RuleParameters) -> Assessment:
-    """Decide and word the verdict from evidence already at hand (pure)."""
-    verdict = decide(summary, report, parameters)
-    return Assessment(verdict, annotate(verdict, summary, report), summary, report)
+def judge(
+    summary: AccountSummary | None, report: ReportEvidence, parameters: RuleParameters, *, at: datetime
+) -> Assessment:
+    """Decide and word the verdict from evidence already at hand, at time `at` (pure)."""
+    verdict = decide(summary, report, parameters, at=at)
+    return Assessment(verdict, annotate(verdict, summary, report, at), summary, report)
 
 
 def assess_root_access_keys(
@@ -42,9 +44,9 @@ def assess_root_access_keys(
     now: Callable[[], datetime] = utc_now,
 ) -> Assessment:
     """Read the live summary; read the credential report only when a counted credential exists."""
-    summary = read_account_summary(iam)
+    summary = read_account_summary(iam, now)
     report: ReportEvidence = ReportNotRead()
     if needs_credential_report(summary, parameters):
         reader = CredentialReportReader(iam, budget=budget, expected_root_arn=expected_root_arn, sleep=sleep)
         report = reader.read(lambda existing: report_needs_refresh(existing, summary, parameters, now()))
-    return judge(summary, report, parameters)
+    return judge(summary, report, parameters, at=now())

@@ -1,10 +1,23 @@
-"""The verdict: a pure function of the account summary, the report's root row and the parameters.
+"""The verdict: a pure function of the account summary, the report's root row, the parameters and
+the time of the decision.
 
-It returns the compliance, a reason code and the counts; `annotation.py` words it. Never
-COMPLIANT while the live summary shows a key, unless IgnoreInactiveKeys is set and the
-credential report lists the keys and every one of them is inactive. The evidence policy (when
-the report is needed, when it must be regenerated) lives here too, so the IAM adapter needs no
-knowledge of verdicts.
+It returns the compliance, a reason code and the counts; `annotation.py` words it. The evidence
+policy (when the report is needed, when it must be regenerated) lives here too, so the IAM
+adapter needs no knowledge of verdicts.
+
+The rule, for every combination of evidence:
+- A LIVE summary (read from IAM in this run) is current. When it shows no key, the verdict is
+  COMPLIANT whatever a (possibly 4-hour-old) report lists. When it shows a key, the verdict is
+  NON_COMPLIANT unless the report lists the keys, every one inactive, IgnoreInactiveKeys is
+  true, and the report was generated at most 4 hours before the summary was read.
+- EXPORTED evidence (files) carries no time and no account of its own, so no piece of it can
+  overrule another: any piece that shows a counted credential (an active key, an inactive key
+  unless IgnoreInactiveKeys, a signing certificate when IncludeSigningCertificates) makes the
+  verdict NON_COMPLIANT, and when the summary says none, the annotation names the conflict.
+  A summary without the AccountAccessKeysPresent entry says nothing about keys: the report
+  decides them.
+- Without a summary, a report proves compliance only for what it lists (it can lag 4 hours),
+  and a report without a <root_account> row proves nothing.
 """
 
 from __future__ import annotations
@@ -12,29 +25,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from .account_summary import AccountSummary
 from .errors import UndecidableError
-from .evidence import ReportEvidence, ReportNotRead, ReportRead, ReportUnavailable
+from .evidence import Origin, ReportEvidence, ReportNotRead, ReportRead, ReportUnavailable
 from .spec import RuleParameters
-
-if TYPE_CHECKING:  # the report parser loads only when a report is read
-    from .credential_report import RootCredentials
 
 # IAM generates a new credential report at most every 4 hours and hands back the cached one until then.
 REPORT_MAX_AGE = timedelta(hours=4)
+NOT_APPLICABLE_CHOICE = "NOT_APPLICABLE"  # RootWithoutCredentials
 
 
 class Compliance(StrEnum):
     COMPLIANT = "COMPLIANT"
     NON_COMPLIANT = "NON_COMPLIANT"
+    NOT_APPLICABLE = "NOT_APPLICABLE"
 
 
 class ReportState(StrEnum):
     NOT_READ = "not_read"
-    CURRENT = "current"
-    STALE = "stale"
+    CURRENT = "current"  # generated at most 4 hours before the decision
+    OLD = "older_than_4h"  # generated more than 4 hours before the decision
+    UNDATED = "undated"  # no generation time (a CSV downloaded from the console)
+    STALE = "stale"  # lists no key where the summary shows one
     UNAVAILABLE = "unavailable"
 
 
@@ -46,6 +59,8 @@ class Reason(StrEnum):
     SIGNING_CERTIFICATES = "signing_certificates"  # no key, but counted certificates
     KEYS_PRESENT = "keys_present"  # the report lists counted keys
     INACTIVE_KEYS_ACCEPTED = "inactive_keys_accepted"  # every key inactive, IgnoreInactiveKeys
+    REPORT_TOO_OLD = "report_too_old"  # inactive keys, but the report cannot vouch for them now
+    EVIDENCE_CONFLICT = "evidence_conflict"  # exported summary: none; exported report: some
     REPORT_UNAVAILABLE = "report_unavailable"  # a key exists; the report could not be had
     REPORT_NOT_READ = "report_not_read"  # a key exists; no report was read
     REPORT_STALE = "report_stale"  # a key exists; the report predates it
@@ -75,7 +90,7 @@ def counted_certificates(summary: AccountSummary | None, parameters: RuleParamet
 
 def needs_credential_report(summary: AccountSummary, parameters: RuleParameters) -> bool:
     """The report is read only when the summary shows a root credential the rule counts."""
-    return summary.access_keys_present > 0 or counted_certificates(summary, parameters) > 0
+    return (summary.access_keys_present or 0) > 0 or counted_certificates(summary, parameters) > 0
 
 
 def report_needs_refresh(
@@ -90,7 +105,7 @@ def report_needs_refresh(
     if report.generated_at is None or now - report.generated_at <= REPORT_MAX_AGE:
         return False
     root = report.root
-    disagrees = summary.access_keys_present > 0 and (root is None or not root.access_keys)
+    disagrees = (summary.access_keys_present or 0) > 0 and (root is None or not root.access_keys)
     would_accept_inactive = (
         parameters.ignore_inactive_keys
         and root is not None
@@ -100,44 +115,69 @@ def report_needs_refresh(
     return disagrees or would_accept_inactive
 
 
-def _state(report: ReportEvidence) -> ReportState:
-    return ReportState.NOT_READ if isinstance(report, ReportNotRead) else ReportState.CURRENT
+def report_state(report: ReportEvidence, at: datetime) -> ReportState:
+    if isinstance(report, ReportNotRead):
+        return ReportState.NOT_READ
+    if isinstance(report, ReportUnavailable):
+        return ReportState.UNAVAILABLE
+    if report.generated_at is None:
+        return ReportState.UNDATED
+    return ReportState.CURRENT if at - report.generated_at <= REPORT_MAX_AGE else ReportState.OLD
 
 
-def _keys_verdict(root: RootCredentials, parameters: RuleParameters, certificates: int) -> Verdict:
-    active, inactive = len(root.active_keys), len(root.inactive_keys)
+def _root_counts(report: ReportEvidence, parameters: RuleParameters) -> tuple[int, int, int]:
+    """(active keys, inactive keys, counted certificates) the report lists; zeros without a root row."""
+    if not isinstance(report, ReportRead) or report.root is None:
+        return 0, 0, 0
+    root = report.root
+    certificates = len(root.certificates) if parameters.include_signing_certificates else 0
+    return len(root.active_keys), len(root.inactive_keys), certificates
+
+
+def _vouches_now(report: ReportRead, summary: AccountSummary | None) -> bool:
+    """Whether the report can prove that keys the live summary shows are (still) inactive."""
+    if summary is None or summary.origin is not Origin.LIVE:
+        return True  # exported evidence: the verdict rests on what the files say, with their ages
+    if summary.read_at is None or report.generated_at is None:
+        return False
+    return summary.read_at - report.generated_at <= REPORT_MAX_AGE
+
+
+def _keys_verdict(
+    report: ReportRead,
+    summary: AccountSummary | None,
+    parameters: RuleParameters,
+    certificates: int,
+    at: datetime,
+) -> Verdict:
+    active, inactive, report_certificates = _root_counts(report, parameters)
+    certificates = max(certificates, report_certificates)
+    state = report_state(report, at)
     if active == 0 and parameters.ignore_inactive_keys and certificates == 0:
+        if not _vouches_now(report, summary):
+            return Verdict(
+                Compliance.NON_COMPLIANT, Reason.REPORT_TOO_OLD, state, active, inactive, certificates
+            )
         return Verdict(
-            Compliance.COMPLIANT,
-            Reason.INACTIVE_KEYS_ACCEPTED,
-            ReportState.CURRENT,
-            active,
-            inactive,
-            certificates,
+            Compliance.COMPLIANT, Reason.INACTIVE_KEYS_ACCEPTED, state, active, inactive, certificates
         )
-    return Verdict(
-        Compliance.NON_COMPLIANT, Reason.KEYS_PRESENT, ReportState.CURRENT, active, inactive, certificates
-    )
+    conflict = summary is not None and summary.origin is Origin.EXPORTED and summary.access_keys_present == 0
+    reason = Reason.EVIDENCE_CONFLICT if conflict else Reason.KEYS_PRESENT
+    return Verdict(Compliance.NON_COMPLIANT, reason, state, active, inactive, certificates)
 
 
-def _decide_with_summary(
-    summary: AccountSummary, report: ReportEvidence, parameters: RuleParameters
+def _decide_live(
+    summary: AccountSummary, report: ReportEvidence, parameters: RuleParameters, at: datetime
 ) -> Verdict:
     certificates = counted_certificates(summary, parameters)
+    state = report_state(report, at)
     if summary.access_keys_present == 0:
         if certificates:
-            return Verdict(
-                Compliance.NON_COMPLIANT, Reason.SIGNING_CERTIFICATES, _state(report), 0, 0, certificates
-            )
-        reason = Reason.NO_ROOT_CREDENTIALS if summary.root_has_no_credentials else Reason.NO_KEY
-        return Verdict(Compliance.COMPLIANT, reason, _state(report), 0, 0, certificates)
-
+            return Verdict(Compliance.NON_COMPLIANT, Reason.SIGNING_CERTIFICATES, state, 0, 0, certificates)
+        return _no_key(summary, parameters, state)
     if isinstance(report, ReportUnavailable):
         return Verdict(
-            Compliance.NON_COMPLIANT,
-            Reason.REPORT_UNAVAILABLE,
-            ReportState.UNAVAILABLE,
-            signing_certificates=certificates,
+            Compliance.NON_COMPLIANT, Reason.REPORT_UNAVAILABLE, state, signing_certificates=certificates
         )
     if isinstance(report, ReportNotRead):
         return Verdict(
@@ -153,29 +193,71 @@ def _decide_with_summary(
             ReportState.STALE,
             signing_certificates=certificates,
         )
-    return _keys_verdict(report.root, parameters, certificates)
+    return _keys_verdict(report, summary, parameters, certificates, at)
 
 
-def _decide_from_report_only(report: ReportEvidence, parameters: RuleParameters) -> Verdict:
+def _no_key(summary: AccountSummary, parameters: RuleParameters, state: ReportState) -> Verdict:
+    if summary.root_has_no_credentials:
+        compliance = (
+            Compliance.NOT_APPLICABLE
+            if parameters.root_without_credentials == NOT_APPLICABLE_CHOICE
+            else Compliance.COMPLIANT
+        )
+        return Verdict(compliance, Reason.NO_ROOT_CREDENTIALS, state, 0, 0, 0)
+    return Verdict(Compliance.COMPLIANT, Reason.NO_KEY, state, 0, 0, 0)
+
+
+def _decide_exported(
+    summary: AccountSummary | None, report: ReportEvidence, parameters: RuleParameters, at: datetime
+) -> Verdict:
+    summary_keys = summary.access_keys_present if summary is not None else None
+    has_root_row = isinstance(report, ReportRead) and report.root is not None
+    if summary is not None and summary.signing_certificates_present is None and has_root_row:
+        summary_certificates = 0  # the report's root row counts them instead
+    else:
+        summary_certificates = counted_certificates(summary, parameters)
+    active, inactive, report_certificates = _root_counts(report, parameters)
+    state = report_state(report, at)
+    if isinstance(report, ReportRead) and (active or inactive):
+        return _keys_verdict(report, summary, parameters, summary_certificates, at)
+    if summary_keys:
+        if isinstance(report, ReportRead):
+            return Verdict(
+                Compliance.NON_COMPLIANT,
+                Reason.REPORT_STALE,
+                ReportState.STALE,
+                signing_certificates=summary_certificates,
+            )
+        return Verdict(
+            Compliance.NON_COMPLIANT,
+            Reason.REPORT_NOT_READ,
+            ReportState.UNAVAILABLE,
+            signing_certificates=summary_certificates,
+        )
+    certificates = max(summary_certificates, report_certificates)
+    if certificates:
+        conflict = summary is not None and summary_certificates == 0
+        reason = Reason.EVIDENCE_CONFLICT if conflict else Reason.SIGNING_CERTIFICATES
+        return Verdict(Compliance.NON_COMPLIANT, reason, state, 0, 0, certificates)
+    if summary_keys == 0 and summary is not None:
+        return _no_key(summary, parameters, state)
     if not isinstance(report, ReportRead):
+        if summary is not None:
+            raise UndecidableError(
+                "The account summary has no AccountAccessKeysPresent entry and no credential report was given"
+            )
         raise UndecidableError("Neither an account summary nor a readable credential report is available")
     if report.root is None:
         raise UndecidableError(
-            "The credential report has no <root_account> row and no account summary was given"
+            "The credential report has no <root_account> row and no account summary says how many keys exist"
         )
-    root = report.root
-    certificates = len(root.certificates) if parameters.include_signing_certificates else 0
-    if root.access_keys:
-        return _keys_verdict(root, parameters, certificates)
-    if certificates:
-        return Verdict(
-            Compliance.NON_COMPLIANT, Reason.SIGNING_CERTIFICATES, ReportState.CURRENT, 0, 0, certificates
-        )
-    return Verdict(Compliance.COMPLIANT, Reason.REPORT_LISTS_NO_KEY, ReportState.CURRENT, 0, 0, certificates)
+    return Verdict(Compliance.COMPLIANT, Reason.REPORT_LISTS_NO_KEY, state, 0, 0, 0)
 
 
-def decide(summary: AccountSummary | None, report: ReportEvidence, parameters: RuleParameters) -> Verdict:
-    """Decide compliance from plain data. summary None means only exported report evidence exists."""
-    if summary is None:
-        return _decide_from_report_only(report, parameters)
-    return _decide_with_summary(summary, report, parameters)
+def decide(
+    summary: AccountSummary | None, report: ReportEvidence, parameters: RuleParameters, *, at: datetime
+) -> Verdict:
+    """Decide compliance from plain data at time `at`. summary None: only a report was given."""
+    if summary is not None and summary.origin is Origin.LIVE and summary.access_keys_present is not None:
+        return _decide_live(summary, report, parameters, at)
+    return _decide_exported(summary, report, parameters, at)

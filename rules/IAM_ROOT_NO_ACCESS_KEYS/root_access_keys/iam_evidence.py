@@ -23,6 +23,7 @@ from .errors import (
     ExecutionRoleError,
 )
 from .evidence import ReportEvidence, ReportRead, ReportUnavailable
+from .times import utc_now
 
 REPORT_MISSING_CODES = frozenset({"ReportNotPresent", "ReportExpired"})
 REPORT_IN_PROGRESS_CODE = "ReportInProgress"
@@ -30,13 +31,13 @@ GENERATE_OPERATION = "iam:GenerateCredentialReport"
 CALL_FAILURES = (ClientError, BotoCoreError, DeadlineReachedError)
 
 
-def read_account_summary(iam: Any) -> AccountSummary:
+def read_account_summary(iam: Any, now: Callable[[], datetime] = utc_now) -> AccountSummary:
     """Call iam:GetAccountSummary. Any failure raises: without it nothing can be decided."""
     try:
         response = iam.get_account_summary()
     except CALL_FAILURES as error:
         raise AccountSummaryUnavailableError(describe_failure(error, "iam:GetAccountSummary")) from error
-    return parse_summary_map(response.get("SummaryMap"))
+    return parse_summary_map(response.get("SummaryMap"), read_at=now())
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ class CredentialReportReader:
         if existing is not None and not needs_refresh(existing):
             return existing
         try:
-            return self._generate_and_get()
+            return self._generate_and_get(needs_refresh)
         except _Unavailable as unavailable:
             return ReportUnavailable(str(unavailable))
 
@@ -123,22 +124,33 @@ class CredentialReportReader:
         except CALL_FAILURES as error:
             raise _Unavailable(describe_failure(error, GENERATE_OPERATION)) from error
 
-    def _generate_and_get(self) -> ReportRead:
+    def _generate_and_get(self, needs_refresh: Callable[[ReportRead], bool]) -> ReportRead:
+        """A report that passes the refresh test. IAM may answer COMPLETE and still hand back the
+        old report for a while: its GeneratedTime is checked, and the newest report read is
+        returned when time runs out (the decision never accepts keys on a report too old)."""
         delay = self._polling.first_delay
         waited = 0.0
+        latest: ReportRead | None = None
         for _ in range(self._polling.max_polls):
             if self._generate() == "COMPLETE":
                 try:
-                    return self._get()
+                    latest = self._get()
                 except _NotReady:
                     pass
+                else:
+                    if not needs_refresh(latest):
+                        return latest
             if not self._budget.can_wait(delay, GENERATE_OPERATION):
+                if latest is not None:
+                    return latest
                 raise _Unavailable(
                     f"credential report still generating after {waited:.0f}s (time budget reached)"
                 )
             self._sleep(delay)
             waited += delay
             delay = min(delay * 2, self._polling.max_delay)
+        if latest is not None:
+            return latest
         raise _Unavailable(
             f"credential report still generating after {self._polling.max_polls} checks over {waited:.0f}s"
         )

@@ -111,6 +111,17 @@ class RuleParameters:
         pattern=r"^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$",
         in_input_parameters=False,
     )
+    root_without_credentials: str = _parameter(
+        "RootWithoutCredentials",
+        Kind.CHOICE,
+        "What to record when the root user has no credentials at all (no access key, password, MFA "
+        'or signing certificate, e.g. after centralized root access removed them): "COMPLIANT" '
+        '(default) or "NOT_APPLICABLE", which AWS\'s managed iam-root-access-key-check records.',
+        "COMPLIANT",
+        allowed=("COMPLIANT", "NOT_APPLICABLE"),
+        cli_flag="--root-without-credentials",
+        cli_help="what to report when the root user has no credentials at all (RootWithoutCredentials)",
+    )
     security_hub_findings: bool = _parameter(
         "SecurityHubFindings",
         Kind.BOOLEAN,
