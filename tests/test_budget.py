@@ -114,7 +114,7 @@ def test_the_backoff_bound_covers_botocores_longest_standard_backoff(attempt, re
         http_response=AWSResponse("https://iam.amazonaws.com/", 400, headers, None),
         parsed_response={"Error": {"Code": "Throttling"}},
     )
-    assert backoff.delay_amount(context) <= backoff_bound(attempt)
+    assert backoff.delay_amount(context) <= backoff_bound(attempt, retry_after=retry_after is not None)
 
 
 # --- the hooks every client carries ----------------------------------------------------------

@@ -5,7 +5,7 @@ import json
 import pytest
 from conftest import make_event
 from root_access_keys.config_event import parse_scheduled_event
-from root_access_keys.errors import InvalidEventError
+from root_access_keys.errors import InvalidEventError, InvalidRuleParameterError
 
 
 def with_invoking(**changes):
@@ -176,4 +176,25 @@ def test_fields_must_be_strings_and_bounded():
 @pytest.mark.parametrize("event", [None, "{}", ["invokingEvent"], 3])
 def test_event_must_be_an_object(event):
     with pytest.raises(InvalidEventError, match="must be a JSON object"):
+        parse_scheduled_event(event)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"IgnoreInactiveKeys":"false","IgnoreInactiveKeys":"true"}',
+        '{"IgnoreInactiveKeys":"true","IncludeSigningCertificates":"false","IgnoreInactiveKeys":"true"}',
+    ],
+)
+def test_rule_parameters_that_repeat_a_key_are_rejected(raw):
+    event = make_event()
+    event["ruleParameters"] = raw
+    with pytest.raises(InvalidRuleParameterError, match="repeats the key 'IgnoreInactiveKeys'"):
+        parse_scheduled_event(event)
+
+
+def test_an_invoking_event_that_repeats_a_key_is_rejected():
+    event = make_event()
+    event["invokingEvent"] = event["invokingEvent"][:-1] + ', "messageType": "ScheduledNotification"}'
+    with pytest.raises(InvalidEventError, match="repeats the key 'messageType'"):
         parse_scheduled_event(event)

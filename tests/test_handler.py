@@ -502,6 +502,23 @@ def test_assume_role_mode_without_a_name_uses_the_events_execution_role(wire, ro
     assert wire.query("sts.AssumeRole")["RoleArn"] == [f"arn:aws:iam::{MEMBER_ID}:role/ConfigRole"]
 
 
+def test_assume_role_mode_with_no_role_to_assume_raises_naming_what_is_missing(
+    wire, root_model, handler, caplog
+):
+    root_model.set(ACCOUNT_ID, RootState(keys=[RootKey(True)]))
+    event = make_event(rule_parameters={"AssumeRoleMode": "true"})
+    del event["executionRoleArn"]
+    caplog.set_level(logging.INFO)
+    with pytest.raises(
+        ExecutionRoleError, match="neither the ExecutionRoleName rule parameter nor the event's"
+    ):
+        handler(event, LambdaContext())
+    assert wire.sent == []  # never silently the function's own role
+    [line] = rule_log_lines(caplog)
+    assert line["message"] == "evaluation failed"
+    assert line["error"] == "ExecutionRoleError"
+
+
 def test_function_in_another_account_without_assume_role_raises(wire, root_model, handler):
     root_model.set(MEMBER_ID, RootState(keys=[RootKey(True)]))
     event = make_event(MEMBER_ID, rule_parameters={"AssumeRoleMode": "false"})

@@ -100,3 +100,69 @@ def test_denied_summary_over_http_records_nothing(server_model, handler):
         handler(make_event(), None)
     assert state.calls == ["GetAccountSummary"]
     assert received == []
+
+
+def test_no_secret_reaches_the_logs_at_debug_level(server_model, monkeypatch, handler):
+    """ApplicationLogLevel DEBUG: the function's root logger at DEBUG, every record captured. The
+    member role's secret key and session token, the function's own secret, the resultToken and the
+    credential report's content must appear in no line."""
+    import base64
+    import logging
+
+    from moto.sts.models import sts_backends
+
+    model, _ = server_model
+    member = "210987654321"
+    model.set(member, RootState(keys=[RootKey(active=True)]))
+    own_secret = "own-function-secret-0123456789abcdefABCDEF"
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", own_secret)
+    monkeypatch.setenv("AWS_LAMBDA_LOG_LEVEL", "DEBUG")
+    records: list[logging.LogRecord] = []
+
+    class Capture(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    capture = Capture(logging.DEBUG)
+    root = logging.getLogger()
+    previous_level = root.level
+    root.addHandler(capture)
+    root.setLevel(logging.DEBUG)
+    for name in ("botocore", "boto3", "urllib3"):  # what a DEBUG configuration would do to them
+        monkeypatch.setattr(logging.getLogger(name), "level", logging.DEBUG)
+    token = "result-token-" + "Q" * 40
+    event = make_event(member, rule_parameters={"ExecutionRoleName": "rootkeys-member"}, result_token=token)
+    try:
+        [evaluation] = handler(event, None)
+    except Exception:  # moto accepts PutEvaluations only in TestMode; the logs are what matter here
+        evaluation = None
+    finally:
+        root.removeHandler(capture)
+        root.setLevel(previous_level)
+
+    sessions = [
+        role for backend in sts_backends.values() for sts in backend.values() for role in sts.assumed_roles
+    ]
+    assert sessions, "the member role was assumed"
+    report = boto3_report_content(member)
+    secrets = {
+        "own secret key": own_secret,
+        "result token": token,
+        "credential report (base64)": base64.b64encode(report).decode()[:60],
+        "credential report (csv)": report.decode().splitlines()[1][:60],
+    }
+    for number, session in enumerate(sessions):
+        secrets[f"member secret key {number}"] = session.secret_access_key
+        secrets[f"member session token {number}"] = session.session_token[:60]
+    lines = [record.getMessage() for record in records]
+    assert any('"message": "evaluation' in line for line in lines), "the rule's own line is still written"
+    leaked = {name for name, secret in secrets.items() for line in lines if secret in line}
+    assert leaked == set(), leaked
+    del evaluation
+
+
+def boto3_report_content(account: str) -> bytes:
+    """The credential report the server holds for the account (as the handler read it)."""
+    from moto.iam.models import iam_backends
+
+    return iam_backends[account]["global"].get_credential_report().encode()

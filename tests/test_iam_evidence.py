@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
+from botocore.config import Config
 from botocore.exceptions import EndpointConnectionError
 from botocore.stub import Stubber
 from conftest import report_csv, report_key, root_report_row
@@ -304,14 +305,17 @@ def test_without_an_expected_arn_any_root_row_is_read(iam, stub):
 
 
 def test_summary_connection_failure_raises_naming_the_action():
-    class Unreachable:
-        def get_account_summary(self):
-            raise EndpointConnectionError(endpoint_url="https://iam.amazonaws.com/")
+    session = boto3.Session(region_name="us-east-1")
 
+    def unreachable(request, **_):
+        raise EndpointConnectionError(endpoint_url=request.url)
+
+    session.events.register("before-send.iam", unreachable)
+    iam = session.client("iam", config=Config(retries={"total_max_attempts": 1}))
     with pytest.raises(
         AccountSummaryUnavailableError, match="iam:GetAccountSummary failed: EndpointConnection"
     ):
-        read_account_summary(Unreachable())
+        read_account_summary(iam)
 
 
 def test_polling_stops_after_max_polls_even_when_the_budget_never_shrinks():
@@ -366,3 +370,40 @@ def test_a_refreshed_report_is_used_once_its_generated_time_moves(iam, stub):
     evidence = reader(iam, clock).read(refresh(summary, ignoring))
     assert evidence.generated_at == NOW - timedelta(seconds=5)
     assert clock.sleeps == [1.0]
+
+
+@pytest.mark.parametrize(
+    ("entry", "value"),
+    [
+        ("AccountAccessKeysPresent", "abc"),
+        ("AccountAccessKeysPresent", "1.0"),
+        ("AccountAccessKeysPresent", ""),
+        ("AccountMFAEnabled", "-1"),
+        ("Users", "many"),
+    ],
+)
+def test_a_summary_value_that_is_not_a_count_names_the_api_and_the_entry(monkeypatch, entry, value):
+    from botocore.awsrequest import AWSResponse
+    from root_access_keys.errors import AccountSummaryFormatError
+
+    entries = {"AccountAccessKeysPresent": "0", "AccountMFAEnabled": "1", "Users": "3", entry: value}
+    body = (
+        '<GetAccountSummaryResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">'
+        "<GetAccountSummaryResult><SummaryMap>"
+        + "".join(f"<entry><key>{k}</key><value>{v}</value></entry>" for k, v in entries.items())
+        + "</SummaryMap></GetAccountSummaryResult><ResponseMetadata><RequestId>x</RequestId>"
+        "</ResponseMetadata></GetAccountSummaryResponse>"
+    ).encode()
+
+    class Body:
+        def stream(self, **_):
+            yield body
+
+    session = boto3.Session(region_name="us-east-1")
+    session.events.register(
+        "before-send.iam.GetAccountSummary",
+        lambda request, **_: AWSResponse(request.url, 200, {"Content-Type": "text/xml"}, Body()),
+    )
+    with pytest.raises(AccountSummaryFormatError) as raised:
+        read_account_summary(session.client("iam"))
+    assert f"iam:GetAccountSummary returned SummaryMap entry {entry} = {value!r}" in str(raised.value)

@@ -42,9 +42,20 @@ def test_the_deployed_defaults_parse_to_the_same_settings():
 @pytest.mark.parametrize("name", BOOLEAN_PARAMETERS)
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("true", True), ("TRUE", True), ("True", True), (" true ", True), ("false", False), ("FALSE", False)],
+    [
+        ("true", True),
+        ("TRUE", True),
+        ("True", True),
+        (" true ", True),
+        (" TRUE\n", True),
+        ("\tfalse", False),
+        ("false", False),
+        ("FALSE", False),
+    ],
 )
-def test_boolean_parameters_accept_any_case(name, value, expected):
+def test_boolean_parameters_accept_any_case_and_surrounding_whitespace_as_the_readme_says(
+    name, value, expected
+):
     parameters = parse_rule_parameters({name: value})
     assert getattr(parameters, BOOLEAN_PARAMETERS[name]) is expected
 
@@ -151,3 +162,17 @@ def test_every_parameter_together():
         }
     )
     assert parameters == RuleParameters(True, True, True, "RootKeysAudit", "eu-west-1")
+
+
+def test_the_readme_says_that_case_and_surrounding_whitespace_are_accepted():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert "matched without regard to case or surrounding whitespace" in readme
+
+
+@pytest.mark.parametrize("value", [" not_applicable ", "Not_Applicable", "NOT_APPLICABLE\n"])
+def test_choice_parameters_normalise_to_the_documented_spelling(value):
+    assert (
+        parse_rule_parameters({"RootWithoutCredentials": value}).root_without_credentials == "NOT_APPLICABLE"
+    )

@@ -14,6 +14,7 @@ the retry budget (max attempts times the number of API calls).
 """
 
 import json
+import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,9 +24,14 @@ import boto3
 import botocore.endpoint
 import pytest
 from botocore.awsrequest import AWSResponse
-from botocore.exceptions import ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
+from botocore.exceptions import (
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 from conftest import ACCOUNT_ID, make_event, patch_report_polling_sleep, write_reliability_tally
-from root_access_keys.budget import LAMBDA_POLICY
+from root_access_keys.budget import FUNCTION_TIMEOUT_SECONDS, LAMBDA_POLICY
 from root_access_keys.errors import (
     AccountSummaryUnavailableError,
     EvaluationNotRecordedError,
@@ -148,9 +154,11 @@ def _put_failed(_service, request):
 @dataclass(frozen=True)
 class Fault:
     name: str
-    action: FaultAction
+    action: FaultAction | None  # None: the request then goes through
     times: int | None  # attempts that get the fault before requests pass again; None: every attempt
     retryable: bool
+    # Seconds each faulted attempt takes on the fake clock, given the attempt's request.
+    seconds: Callable[[object], float] | None = None
 
 
 ALWAYS = None
@@ -167,6 +175,30 @@ GENERIC_FAULTS = (
     Fault("read timeout x2", _read_timeout, 2, True),
     Fault("read timeout always", _read_timeout, ALWAYS, True),
     Fault("AccessDenied", _denied, ALWAYS, False),
+)
+
+
+def _read_timeout_of(request) -> float:
+    """The read timeout the budget gave this attempt (what a stalled server would cost it)."""
+    return request.context.get("read_timeout", LAMBDA_POLICY.read_timeout)
+
+
+def _connect_timeout_of(_request) -> float:
+    return LAMBDA_POLICY.connect_timeout
+
+
+def _connect_timeout(_service, request):
+    raise ConnectTimeoutError(endpoint_url=request.url)
+
+
+# Slow answers, modelled on the fake clock: a server that accepts and never answers costs each
+# attempt its whole read timeout; an unreachable host costs the connect timeout; a slow server
+# answers after some seconds.
+SLOW_FAULTS = (
+    Fault("stalled until the read timeout x2", _read_timeout, 2, True, _read_timeout_of),
+    Fault("stalled until the read timeout always", _read_timeout, ALWAYS, True, _read_timeout_of),
+    Fault("connect timeout always", _connect_timeout, ALWAYS, True, _connect_timeout_of),
+    Fault("slow answer 9 s always", None, ALWAYS, False, lambda _request: 9.0),
 )
 SPECIFIC_FAULTS = {
     "GetCredentialReport": (
@@ -262,9 +294,10 @@ class FakeLambdaContext:
 class Injector:
     """Counts attempts and API calls per operation; answers the targeted operation with the fault."""
 
-    def __init__(self, operation: str, fault: Fault) -> None:
+    def __init__(self, operation: str, fault: Fault, clock=None) -> None:
         self.operation = operation
         self.fault = fault
+        self.clock = clock
         self.attempts: Counter[str] = Counter()
         self.calls: Counter[str] = Counter()
         self.injected = 0
@@ -284,6 +317,10 @@ class Injector:
         if self.fault.times is not None and self.injected >= self.fault.times:
             return None
         self.injected += 1
+        if self.fault.seconds is not None:
+            self.clock.sleep(self.fault.seconds(request))
+        if self.fault.action is None:
+            return None
         return self.fault.action("config" if service == "config-service" else service, request)
 
 
@@ -354,7 +391,7 @@ def max_report_polls(budget_seconds: float) -> int:
 def run_case(
     monkeypatch, session, root_model, handler, clock, operation, fault, account, assume_role, budget=60.0
 ):
-    injector = Injector(operation, fault)
+    injector = Injector(operation, fault, clock)
     install(monkeypatch, session, injector)
     evaluated = MEMBER_ID if assume_role else ACCOUNT_ID
     root_model.set(evaluated, account.state())
@@ -390,6 +427,8 @@ def run_case(
     assert injector.calls["GenerateCredentialReport"] <= max_report_polls(budget)
     assert injector.calls["GetCredentialReport"] <= 1 + injector.calls["GenerateCredentialReport"]
     assert clock.now < budget, "the invocation ran past the Lambda deadline"
+    # The budget keeps its exit margin for the log line and the return, whatever was slow.
+    assert clock.now <= budget - LAMBDA_POLICY.exit_margin
     return outcome, error, injector
 
 
@@ -452,3 +491,76 @@ def test_the_attempt_budget_is_what_botocore_applies(monkeypatch, root_model, cl
 
     iam = own_role_client("iam", "us-east-1", LAMBDA_POLICY)
     assert iam.meta.config.retries["total_max_attempts"] == ATTEMPT_BUDGET
+
+
+SLOW_OPERATIONS = {
+    "GetAccountSummary": (NO_KEYS, ACTIVE),
+    "GetCredentialReport": (ACTIVE, INACTIVE_ACCEPTED),
+    "GenerateCredentialReport": (INACTIVE_ACCEPTED,),
+    "PutEvaluations": (NO_KEYS, ACTIVE),
+    "AssumeRole": (ACTIVE,),
+}
+
+
+def _slow_cases():
+    for operation, accounts in SLOW_OPERATIONS.items():
+        for fault in SLOW_FAULTS:
+            for account in accounts:
+                yield pytest.param(operation, fault, account, id=f"{operation}-{fault.name}-{account.name}")
+
+
+@pytest.mark.parametrize(("operation", "fault", "account"), list(_slow_cases()))
+@pytest.mark.parametrize("budget", [FUNCTION_TIMEOUT_SECONDS, 45.0], ids=["function timeout", "45 s left"])
+def test_slow_answers_end_before_the_deadline_with_a_verdict_or_a_visible_failure(
+    monkeypatch, shared_session, root_model, handler, clock, caplog, operation, fault, account, budget
+):
+    assume_role = operation == "AssumeRole"
+    caplog.set_level(logging.INFO, logger="root_access_keys")
+    outcome, error, injector = run_case(
+        monkeypatch,
+        shared_session,
+        root_model,
+        handler,
+        clock,
+        operation,
+        fault,
+        account,
+        assume_role,
+        budget,
+    )
+    assert injector.injected >= 1, "every chosen account needs the slowed operation"
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "root_access_keys"]
+    if error is not None:
+        # A raised error always leaves its structured line, naming the slow operation or its cause.
+        [line] = [line for line in lines if line["message"] == "evaluation failed"]
+        assert line["reason"]
+    else:
+        assert outcome in {"right", "conservative"}
+        [line] = [line for line in lines if line["message"] == "evaluation recorded"]
+        if outcome == "conservative":
+            assert "unavailable" in line["annotation"]
+    if fault.action is None:  # slow but answering: within the budget the right verdict still comes
+        assert outcome == "right" or error is not None
+    TALLY["slow-answer cases"] += 1
+    TALLY["slow-answer seconds on the fake clock"] += round(clock.now)
+
+
+def test_a_stalled_security_hub_never_delays_the_invocation_past_its_deadline(
+    monkeypatch, shared_session, root_model, handler, clock, caplog
+):
+    caplog.set_level(logging.INFO, logger="root_access_keys")
+    fault = SLOW_FAULTS[1]  # every attempt stalls until its read timeout
+    injector = Injector("BatchImportFindings", fault, clock)
+    install(monkeypatch, shared_session, injector)
+    root_model.set(ACCOUNT_ID, ACTIVE.state())
+    import boto3
+
+    boto3.client("securityhub", region_name="us-east-1").enable_security_hub()
+    context = FakeLambdaContext(clock, FUNCTION_TIMEOUT_SECONDS)
+    [evaluation] = handler(make_event(rule_parameters={"SecurityHubFindings": "true"}), context)
+    assert evaluation["ComplianceType"] == "NON_COMPLIANT"
+    assert injector.injected >= 1
+    assert clock.now <= FUNCTION_TIMEOUT_SECONDS - LAMBDA_POLICY.exit_margin
+    [line] = [json.loads(r.getMessage()) for r in caplog.records if "evaluation recorded" in r.getMessage()]
+    assert line["security_hub"] == "failed"
+    assert "BatchImportFindings" in line["security_hub_error"]

@@ -381,3 +381,29 @@ def test_parameters_json_defaults_agree_with_the_rdk_parameters_and_the_rule_spe
         assert spec.PARAMETERS_BY_NAME[name].default == value, name
     assert chosen["MaximumExecutionFrequency"] == rdk["SourcePeriodic"] == spec.DEFAULT_FREQUENCY
     assert set(rdk_inputs) == set(spec.default_input_parameters())
+
+
+def test_function_timeout_budget_and_readme_agree():
+    from root_access_keys.budget import FUNCTION_TIMEOUT_SECONDS, LAMBDA_POLICY
+
+    for name in ("single-account", "org-central"):
+        functions = resources_of_type(load(name), "AWS::Lambda::Function")
+        assert functions["RuleFunction"]["Properties"]["Timeout"] == FUNCTION_TIMEOUT_SECONDS, name
+    policy = LAMBDA_POLICY
+    # Room for the recording reserve, the exit margin and three full-length calls.
+    evidence_room = FUNCTION_TIMEOUT_SECONDS - policy.record_reserve - policy.exit_margin
+    assert evidence_room >= 3 * (policy.connect_timeout + policy.read_timeout)
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### Time budget", 1)[1].strip().split("\n\n", 1)[0]
+    for fact in (
+        f"{FUNCTION_TIMEOUT_SECONDS} s timeout",
+        f"{policy.connect_timeout:g} s connect timeout",
+        f"at least {policy.min_read_timeout:g} s of reading",
+        f"from {policy.read_timeout:g} s",
+        f"at most {policy.max_attempts} attempts",
+        f"{policy.record_reserve:g} s stay",
+        f"last {policy.exit_margin:g} s",
+    ):
+        assert fact in " ".join(section.split()), fact
+    deployment = " ".join((ROOT / "docs" / "deployment.md").read_text().split())
+    assert f"**256 MB, {FUNCTION_TIMEOUT_SECONDS} s**" in deployment

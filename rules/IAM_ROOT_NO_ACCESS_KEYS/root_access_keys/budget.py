@@ -68,9 +68,12 @@ CLI_POLICY = BudgetPolicy(
 )
 
 
-def backoff_bound(attempt: int) -> float:
-    """The longest sleep botocore's standard mode may take after failed attempt `attempt` (1-based)."""
-    return min(2.0 ** (attempt - 1), MAX_BACKOFF_SECONDS) + RETRY_AFTER_EXTRA_SECONDS
+def backoff_bound(attempt: int, *, retry_after: bool = True) -> float:
+    """The longest sleep botocore's standard mode may take after failed attempt `attempt` (1-based);
+    retry_after: the response carried x-amz-retry-after, which may lengthen it."""
+    return min(2.0 ** (attempt - 1), MAX_BACKOFF_SECONDS) + (
+        RETRY_AFTER_EXTRA_SECONDS if retry_after else 0.0
+    )
 
 
 class Budget:
@@ -130,9 +133,9 @@ class Budget:
             )
         return min(self.policy.read_timeout, available - self.policy.connect_timeout)
 
-    def check_retry(self, operation: str, attempt: int, cause: str) -> None:
+    def check_retry(self, operation: str, attempt: int, cause: str, *, retry_after: bool = True) -> None:
         """Raise unless the backoff after failed `attempt` plus a minimal attempt still fit."""
-        needed = backoff_bound(attempt) + self.policy.min_attempt_seconds
+        needed = backoff_bound(attempt, retry_after=retry_after) + self.policy.min_attempt_seconds
         available = self.available(operation)
         if available < needed:
             raise DeadlineReachedError(

@@ -10,14 +10,18 @@ with `with`), so clients shared across invocations always answer to the current 
 Clients for the function's own role (the default boto3 session) are cached across warm
 invocations: creating one costs more than the calls it makes. The cache key holds what decides
 which endpoint and identity a new client would get: the service, Region, endpoint overrides,
-AWS_PROFILE and AWS_ACCESS_KEY_ID. Credentials from the environment (Lambda's) are static, and a
-rotated set always carries a new access key id, so it gets a new client; credentials from other
-providers (profiles with roles, container or instance metadata) are refreshed by botocore itself
-inside the cached client. Clients for an assumed role live as long as their `AwsClients`, so one
-member account's credentials never serve another.
+AWS_PROFILE, the budget policy and a fingerprint of the credentials in the environment. Those
+environment credentials (Lambda's) are passed to each new client explicitly, because boto3's
+default session resolves credentials once and would hand a new client the old ones; so a
+changed set gets a new client that signs with it. In Lambda they stay the same for the life of
+the execution environment. Credentials from other providers (a profile with a role, container
+or instance metadata) are refreshed by botocore itself inside the cached client. Clients for an
+assumed role live as long as their `AwsClients`, so one member account's credentials never
+serve another.
 """
 
 import functools
+import hashlib
 import os
 import threading
 from collections.abc import Iterator
@@ -103,7 +107,14 @@ class _RetryGuard:
         if not self._conditions.is_retryable(context):
             return
         operation = f"{kwargs['operation'].service_model.endpoint_prefix}:{kwargs['operation'].name}"
-        scope.budget.check_retry(operation, kwargs["attempts"], describe_retry_cause(kwargs))
+        http_response = (kwargs.get("response") or (None, None))[0]
+        headers = getattr(http_response, "headers", None) or {}
+        scope.budget.check_retry(
+            operation,
+            kwargs["attempts"],
+            describe_retry_cause(kwargs),
+            retry_after="x-amz-retry-after" in {name.lower() for name in headers},
+        )
 
 
 def instrumented(client: BaseClient, policy: BudgetPolicy) -> BaseClient:
@@ -125,21 +136,36 @@ def clear_client_cache() -> None:
         _own_role_clients.clear()
 
 
+def _environment_credentials() -> dict[str, str]:
+    """The credentials in the environment, as client keyword arguments ({} when there are none)."""
+    access_key = os.environ.get("AWS_ACCESS_KEY_ID")
+    secret_key = os.environ.get("AWS_SECRET_ACCESS_KEY")
+    if not access_key or not secret_key:
+        return {}
+    credentials = {"aws_access_key_id": access_key, "aws_secret_access_key": secret_key}
+    token = os.environ.get("AWS_SESSION_TOKEN") or os.environ.get("AWS_SECURITY_TOKEN")
+    if token:
+        credentials["aws_session_token"] = token
+    return credentials
+
+
 def own_role_client(service: str, region: str | None, policy: BudgetPolicy) -> BaseClient:
     """A cached client of the default session (the function's own role)."""
+    credentials = _environment_credentials()
+    fingerprint = hashlib.sha256("\0".join(sorted(credentials.values())).encode()).hexdigest()[:16]
     key = (
         service,
         region or "",
         os.environ.get("AWS_ENDPOINT_URL", ""),
         os.environ.get(f"AWS_ENDPOINT_URL_{service.upper()}", ""),
-        os.environ.get("AWS_ACCESS_KEY_ID", ""),
         os.environ.get("AWS_PROFILE", ""),
+        fingerprint if credentials else "",
         policy,
     )
     with _client_lock:
         client = _own_role_clients.get(key)
         if client is None:
-            client = boto3.client(service, region_name=region, config=client_config(policy))  # type: ignore[call-overload]
+            client = boto3.client(service, region_name=region, config=client_config(policy), **credentials)  # type: ignore[call-overload]
             _own_role_clients[key] = instrumented(client, policy)
         return client
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .arns import Arn, parse_arn
-from .errors import InvalidEventError
+from .errors import InvalidEventError, InvalidRuleParameterError, RuleError
 from .times import parse_iso8601
 
 SCHEDULED_NOTIFICATION = "ScheduledNotification"
@@ -45,12 +45,30 @@ def _field(event: Mapping[str, object], name: str, *, required: bool = True) -> 
     return value
 
 
-def _json_object(text: str, name: str) -> dict[str, object]:
+class _DuplicateKeyError(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """json.loads keeps the last of repeated keys; a rule must not guess which one was meant."""
+    decoded: dict[str, object] = {}
+    for key, value in pairs:
+        if key in decoded:
+            raise _DuplicateKeyError(key)
+        decoded[key] = value
+    return decoded
+
+
+def _json_object(
+    text: str, name: str, duplicate_error: type[RuleError] = InvalidEventError
+) -> dict[str, object]:
     try:
-        decoded = json.loads(text)
+        decoded = json.loads(text, object_pairs_hook=_unique_keys)
+    except _DuplicateKeyError as duplicate:
+        raise duplicate_error(f"Config event field {name} repeats the key {str(duplicate)[:64]!r}") from None
     # ValueError beyond JSONDecodeError: a number longer than Python's int digit limit.
-    except (ValueError, RecursionError) as error:
-        raise InvalidEventError(f"Config event field {name} is not valid JSON: {error}") from None
+    except (ValueError, RecursionError) as invalid:
+        raise InvalidEventError(f"Config event field {name} is not valid JSON: {invalid}") from None
     if not isinstance(decoded, dict):
         raise InvalidEventError(f"Config event field {name} must be a JSON object")
     return decoded
@@ -104,7 +122,9 @@ def parse_scheduled_event(event: object) -> ScheduledEvent:
         raise InvalidEventError("Config event resultToken is empty")
 
     raw_parameters = _field(event, "ruleParameters", required=False)
-    rule_parameters = _json_object(raw_parameters, "ruleParameters") if raw_parameters else {}
+    rule_parameters = (
+        _json_object(raw_parameters, "ruleParameters", InvalidRuleParameterError) if raw_parameters else {}
+    )
 
     rule_arn = _field(event, "configRuleArn", required=False)
     role_arn = _field(event, "executionRoleArn", required=False)

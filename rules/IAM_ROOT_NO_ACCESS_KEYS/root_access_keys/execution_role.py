@@ -31,6 +31,11 @@ def choose_role(scheduled: ScheduledEvent, parameters: RuleParameters, context: 
         if parameters.execution_role_name:
             arn = role_arn(scheduled.partition, scheduled.account_id, parameters.execution_role_name)
             return RoleChoice(arn, region)
+        if not scheduled.execution_role_arn:
+            raise ExecutionRoleError(
+                'AssumeRoleMode is "true" but neither the ExecutionRoleName rule parameter nor the '
+                "event's executionRoleArn names a role to assume in the evaluated account"
+            )
         return RoleChoice(scheduled.execution_role_arn, region)
     own_account = function_account(context)
     if own_account is not None and own_account != scheduled.account_id:

@@ -24,7 +24,7 @@ from .config_results import put_evaluations
 from .execution_role import choose_role
 from .rule import RootAccessKeysRule
 from .spec import RULE_NAME
-from .structured_log import log_event
+from .structured_log import log_event, quiet_sdk_loggers
 from .times import utc_now
 
 FINDINGS_OFF = "off"
@@ -46,6 +46,7 @@ class Handler:
 
     def handle(self, event: Mapping[str, Any], context: object) -> list[dict[str, Any]]:
         started = time.monotonic()
+        quiet_sdk_loggers()  # in case anything lowered them since the last invocation
         clients: AwsClients | None = None
         try:
             scheduled = parse_scheduled_event(event)

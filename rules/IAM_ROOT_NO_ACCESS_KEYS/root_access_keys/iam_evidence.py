@@ -5,6 +5,7 @@ expired, or when the caller's refresh test says so. Generation is polled with ex
 backoff, each wait and call admitted by the time budget, never in a busy loop.
 """
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from .account_summary import AccountSummary, parse_summary_map
 from .aws_errors import describe_failure, error_code
 from .budget import Budget
 from .errors import (
+    AccountSummaryFormatError,
     AccountSummaryUnavailableError,
     CredentialReportError,
     DeadlineReachedError,
@@ -31,12 +33,37 @@ GENERATE_OPERATION = "iam:GenerateCredentialReport"
 CALL_FAILURES = (ClientError, BotoCoreError, DeadlineReachedError)
 
 
+_SUMMARY_ENTRY = re.compile(rb"<entry>\s*<key>([^<]{1,128})</key>\s*<value>([^<]{0,64})</value>\s*</entry>")
+
+
+def _check_summary_values(response_dict: dict[str, Any], **_: Any) -> None:
+    """botocore reads SummaryMap values with int() and would fail with a bare ValueError that names
+    no field: check them first, naming the API and the entry."""
+    if response_dict.get("status_code", 200) >= 300:
+        return
+    body = response_dict.get("body") or b""
+    for key, value in _SUMMARY_ENTRY.findall(body if isinstance(body, bytes) else body.encode()):
+        text = value.decode(errors="replace").strip()
+        if not (text.isascii() and text.isdigit()):
+            name = key.decode(errors="replace").strip()[:64]
+            raise AccountSummaryFormatError(
+                f"iam:GetAccountSummary returned SummaryMap entry {name} = {text[:40]!r}, not a count"
+            )
+
+
 def read_account_summary(iam: Any, now: Callable[[], datetime] = utc_now) -> AccountSummary:
     """Call iam:GetAccountSummary. Any failure raises: without it nothing can be decided."""
+    iam.meta.events.register(
+        "before-parse.iam.GetAccountSummary", _check_summary_values, unique_id="rootkeys-summary-values"
+    )
     try:
         response = iam.get_account_summary()
     except CALL_FAILURES as error:
         raise AccountSummaryUnavailableError(describe_failure(error, "iam:GetAccountSummary")) from error
+    except ValueError as error:  # a value the check above does not see (another response shape)
+        raise AccountSummaryFormatError(
+            f"iam:GetAccountSummary returned a value that is not a count: {error}"
+        ) from None
     return parse_summary_map(response.get("SummaryMap"), read_at=now())
 
 
