@@ -40,6 +40,9 @@ EXPECTED_SECTIONS = {
         for v in ("v1.3.0", "v1.4.0", "v1.5.0", "v2.0.0", "v3.0.0", "v4.0.0", "v4.0.1")
     ),
     ("CIS AWS Foundations Benchmark v5.0.0", "1.3"),
+    # Not on the policy page; sources are named next to the entries in policy.yaml.
+    ("CIS AWS Foundations Benchmark v6.0.0", "2.3"),
+    ("CIS AWS Foundations Benchmark v7.0.0", "2.4"),
     ("AWS Foundational Security Best Practices v1.0.0", "IAM.4"),
     ("NIST SP 800-53 Revision 4", "SC-12"),
     *(
@@ -72,6 +75,8 @@ EXPECTED_TITLES = {
         "CIS AWS Foundations Benchmark v5.0.0",
         "1.3",
     ): "Ensure no 'root' user account access key exists (Automated)",
+    ("CIS AWS Foundations Benchmark v6.0.0", "2.3"): "Ensure no 'root' user account access key exists",
+    ("CIS AWS Foundations Benchmark v7.0.0", "2.4"): "Ensure no 'root' user account access key exists",
     ("AWS Foundational Security Best Practices v1.0.0", "IAM.4"): "IAM root user access key should not exist",
     ("NIST SP 800-53 Revision 5", "AC-6(5)"): "Least Privilege _ Privileged Accounts",
     ("ISO/IEC 27001 2022", "8.2"): "Privileged access rights",
@@ -106,11 +111,63 @@ def test_policy_identity_and_texts():
 def test_framework_sections_are_exactly_the_policy_pages():
     policy = load_policy()
     found = [(section.label, section.section) for section in policy.frameworks]
-    assert len(found) == len(set(found)) == 61
+    assert len(found) == len(set(found)) == 63
     assert set(found) == EXPECTED_SECTIONS
     titles = {(s.label, s.section): s.title for s in policy.frameworks}
     for key, title in EXPECTED_TITLES.items():
         assert titles[key] == title
+
+
+# Where each CIS AWS Foundations Benchmark version numbers this recommendation: 1.12 in v1.2.0,
+# 1.4 from v1.3.0 to v4.0.1, 1.3 in v5.0.0, then section 2 (Identity and Access Management).
+CIS_SECTION_BY_VERSION = {
+    "v1.2.0": "1.12",
+    "v1.3.0": "1.4",
+    "v1.4.0": "1.4",
+    "v1.5.0": "1.4",
+    "v2.0.0": "1.4",
+    "v3.0.0": "1.4",
+    "v4.0.0": "1.4",
+    "v4.0.1": "1.4",
+    "v5.0.0": "1.3",
+    "v6.0.0": "2.3",
+    "v7.0.0": "2.4",
+}
+
+
+def test_each_cis_version_has_exactly_one_section_oldest_first():
+    policy = load_policy()
+    cis = [s for s in policy.frameworks if s.framework == "CIS AWS Foundations Benchmark"]
+    assert [(s.version, s.section) for s in cis] == list(CIS_SECTION_BY_VERSION.items())
+    for section in cis:
+        assert section.title.startswith("Ensure no ")
+        assert "access key exists" in section.title
+
+
+def test_cis_versions_without_a_security_hub_standard_stay_off_the_finding():
+    # Security Hub CSPM has CIS standards v5.0.0, v3.0.0, v1.4.0 and v1.2.0 only; the newer
+    # benchmarks are in the Config tags and the README table but not in RelatedRequirements.
+    policy = load_policy()
+    items = related_requirements(policy)
+    cis_on_finding = [item for item in items if item.startswith("CIS AWS Foundations Benchmark ")]
+    assert cis_on_finding == [
+        "CIS AWS Foundations Benchmark v5.0.0/1.3",
+        "CIS AWS Foundations Benchmark v3.0.0/1.4",
+        "CIS AWS Foundations Benchmark v1.4.0/1.4",
+        "CIS AWS Foundations Benchmark v1.2.0/1.12",
+    ]
+    tags = {tag["Key"]: tag["Value"] for tag in config_tags(policy)}
+    assert tags["Framework:CIS AWS Foundations Benchmark v6.0.0"] == "2.3"
+    assert tags["Framework:CIS AWS Foundations Benchmark v7.0.0"] == "2.4"
+    rows = readme_table().splitlines()
+    assert (
+        "| CIS AWS Foundations Benchmark | v6.0.0 | 2.3 | Ensure no 'root' user account access key exists |"
+        in rows
+    )
+    assert (
+        "| CIS AWS Foundations Benchmark | v7.0.0 | 2.4 | Ensure no 'root' user account access key exists |"
+        in rows
+    )
 
 
 def test_config_tags_in_parameters_json_are_what_policy_yaml_produces():
