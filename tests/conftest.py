@@ -14,6 +14,8 @@ if str(RULE_DIR) not in sys.path:
     sys.path.insert(0, str(RULE_DIR))  # the Lambda's import root: IAM_ROOT_NO_ACCESS_KEYS.py
 
 from root_access_keys.clients import clear_client_cache
+from root_access_keys.handler import HANDLER
+from root_access_keys.organization_scope import MemberAccounts
 
 from rootkeys_dev.config_events import scheduled_event
 from rootkeys_dev.emulator import RootUserModel
@@ -33,6 +35,8 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "AWS_SESSION_TOKEN",
         "AWS_SECURITY_TOKEN",
         "AWS_LAMBDA_LOG_LEVEL",
+        "ROOTKEYS_EXECUTION_ROLE_NAME",
+        "ROOTKEYS_ORGANIZATION_ID",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
@@ -41,6 +45,8 @@ def aws_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
     clear_client_cache()
+    # The organization account list is cached in the handler across warm invocations: not across tests.
+    monkeypatch.setattr(HANDLER, "members", MemberAccounts())
     yield
     clear_client_cache()
 

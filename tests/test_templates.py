@@ -407,3 +407,45 @@ def test_function_timeout_budget_and_readme_agree():
         assert fact in " ".join(section.split()), fact
     deployment = " ".join((ROOT / "docs" / "deployment.md").read_text().split())
     assert f"**256 MB, {FUNCTION_TIMEOUT_SECONDS} s**" in deployment
+
+
+def test_organization_function_refuses_outsiders_and_counts_them_apart_from_errors():
+    from root_access_keys.organization_scope import (
+        EXECUTION_ROLE_VARIABLE,
+        ORGANIZATION_ID_VARIABLE,
+        REFUSED_MESSAGE,
+    )
+
+    template = load("org-central")
+    function = resources_of_type(template, "AWS::Lambda::Function")["RuleFunction"]["Properties"]
+    assert function["Environment"]["Variables"] == {
+        ORGANIZATION_ID_VARIABLE: {"Ref": "OrganizationId"},
+        EXECUTION_ROLE_VARIABLE: {"Ref": "ExecutionRoleName"},
+    }
+    [metric] = resources_of_type(template, "AWS::Logs::MetricFilter").values()
+    assert metric["Properties"]["LogGroupName"] == {"Ref": "RuleLogGroup"}
+    assert metric["Properties"]["FilterPattern"] == f'"{REFUSED_MESSAGE}"'
+    [transformation] = metric["Properties"]["MetricTransformations"]
+    assert transformation["MetricName"] == "OutsideOrganizationEvents"
+    # The errors alarm watches Lambda's Errors metric, which a refused event never increments.
+    alarm = resources_of_type(template, "AWS::CloudWatch::Alarm")["RuleErrorsAlarm"]["Properties"]
+    assert alarm["MetricName"] == "Errors"
+
+
+def test_only_operators_given_the_operator_policy_may_pass_the_central_remediation_role():
+    template = load("org-central")
+    policy = resources_of_type(template, "AWS::IAM::ManagedPolicy")["CentralRemediationOperatorPolicy"]
+    assert policy["Condition"] == "CentralRemediation"
+    statements = {s["Sid"]: s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
+    passing = statements["PassTheRemediationRoleToAutomationOnly"]
+    assert passing["Action"] == "iam:PassRole"
+    assert passing["Resource"] == {"Fn::GetAtt": ["CentralRemediationRole", "Arn"]}
+    assert passing["Condition"] == {"StringEquals": {"iam:PassedToService": "ssm.amazonaws.com"}}
+    starting = statements["StartTheCentralRunbookOnly"]
+    assert starting["Action"] == "ssm:StartAutomationExecution"
+    assert "automation-definition/${CentralRemediationDocument}:*" in starting["Resource"]["Fn::Sub"]
+    every_action = {s["Action"] for s in statements.values()}
+    assert every_action == {"iam:PassRole", "ssm:StartAutomationExecution", "ssm:GetAutomationExecution"}
+    role = resources_of_type(template, "AWS::IAM::Role")["CentralRemediationRole"]["Properties"]
+    [trust] = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}

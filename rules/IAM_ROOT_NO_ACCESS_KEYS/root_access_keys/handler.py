@@ -19,11 +19,12 @@ from typing import Any
 
 from .budget import LAMBDA_POLICY, Budget, BudgetPolicy
 from .clients import AwsClients
-from .config_event import parse_scheduled_event
+from .config_event import ScheduledEvent, parse_scheduled_event
 from .config_results import put_evaluations
 from .execution_role import choose_role
+from .organization_scope import REFUSED_MESSAGE, MemberAccounts, OrganizationScope, refusal
 from .rule import RootAccessKeysRule
-from .spec import RULE_NAME
+from .spec import RULE_NAME, RuleParameters
 from .structured_log import log_event, quiet_sdk_loggers
 from .times import utc_now
 
@@ -43,15 +44,32 @@ class Handler:
         self.rule = rule
         self.clock = clock  # finding timestamps; tests replace it instead of sleeping
         self.policy = policy
+        self.members = MemberAccounts()  # organization deployments: cached across warm invocations
 
     def handle(self, event: Mapping[str, Any], context: object) -> list[dict[str, Any]]:
         started = time.monotonic()
         quiet_sdk_loggers()  # in case anything lowered them since the last invocation
         clients: AwsClients | None = None
+        calls: list[str] = []  # calls made before the evaluation's clients exist
         try:
             scheduled = parse_scheduled_event(event)
             parameters = self.rule.evaluate_parameters(scheduled.rule_parameters)
             budget = Budget.from_context(context, self.policy)
+            scope = OrganizationScope.from_environment()
+            if scope is not None:
+                reason = self._outside_organization(scope, scheduled, parameters, budget, calls)
+                if reason is not None:
+                    log_event(
+                        logging.WARNING,
+                        REFUSED_MESSAGE,
+                        rule=RULE_NAME,
+                        account=scheduled.account_id,
+                        organization=scope.organization_id,
+                        reason=reason,
+                        api_calls=calls,
+                        duration_ms=round((time.monotonic() - started) * 1000),
+                    )
+                    return []
             role = choose_role(scheduled, parameters, context)
             clients = AwsClients(
                 region=role.region,
@@ -86,7 +104,7 @@ class Handler:
                 account=account[:40] if isinstance(account, str) else None,
                 error=type(error).__name__,
                 reason=str(error)[:500],
-                api_calls=clients.calls if clients else [],
+                api_calls=calls + (clients.calls if clients else []),
                 duration_ms=round((time.monotonic() - started) * 1000),
             )
             raise
@@ -103,13 +121,36 @@ class Handler:
             signing_certificates=verdict.signing_certificates,
             report=verdict.report_state.value,
             annotation=assessment.annotation,
-            api_calls=clients.calls,
+            api_calls=calls + clients.calls,
             test_mode=scheduled.test_mode,
             security_hub=finding_status,
             security_hub_error=finding_error,
             duration_ms=round((time.monotonic() - started) * 1000),
         )
         return payload
+
+    def _outside_organization(
+        self,
+        scope: OrganizationScope,
+        scheduled: ScheduledEvent,
+        parameters: RuleParameters,
+        budget: Budget,
+        calls: list[str],
+    ) -> str | None:
+        with AwsClients(region=scheduled.rule_region, budget=budget) as own:
+            reason = refusal(
+                scope, scheduled, parameters, self.members, lambda: own.build_client("organizations")
+            )
+        calls.extend(own.calls)
+        if self.members.error:
+            log_event(
+                logging.WARNING,
+                "organization account list unavailable: evaluating without the membership check",
+                rule=RULE_NAME,
+                account=scheduled.account_id,
+                cause=self.members.error,
+            )
+        return reason
 
 
 HANDLER = Handler(RootAccessKeysRule())
