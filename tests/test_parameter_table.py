@@ -16,7 +16,7 @@ from root_access_keys import spec
 from root_access_keys.parameters import parse_rule_parameters
 from test_templates import load, resolve_input_parameters
 
-from rootkeys import cli
+from rootkeys import cli, rule_options
 
 ROOT = Path(__file__).resolve().parent.parent
 RULE_TEMPLATES = ("single-account", "org-central", "conformance-pack")
@@ -101,6 +101,6 @@ def test_cli_flags_are_the_spec_flags_and_set_their_parameter():
     for parameter in flagged:
         value = "true" if parameter.kind is spec.Kind.BOOLEAN else parameter.allowed[-1]
         argv = ["audit", parameter.cli_flag] + ([] if parameter.kind is spec.Kind.BOOLEAN else [value])
-        parsed = cli.rule_parameters(parser.parse_args(argv))
+        parsed = rule_options.rule_parameters(parser.parse_args(argv))
         assert getattr(parsed, parameter.attribute) == parameter.typed(value), parameter.name
-        assert cli.parameters_json(parsed)[parameter.name] == value
+        assert rule_options.parameters_json(parsed)[parameter.name] == value

@@ -6,22 +6,25 @@ Exit codes: 0 COMPLIANT (or NOT_APPLICABLE), 1 NON_COMPLIANT, 2 could not decide
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from root_access_keys.budget import CLI_TIMEOUT_SECONDS, Budget
 from root_access_keys.decision import Compliance
 from root_access_keys.errors import RuleError
-from root_access_keys.parameters import parse_rule_parameters
-from root_access_keys.spec import PARAMETERS, Kind, ParameterSpec, RuleParameters
+from root_access_keys.spec import RuleParameters
 
 from .audit import AuditError, AuditResult, audit_files, audit_live
 from .evidence_files import EvidenceFileError
+from .org.accounts import parse_account_ids, parse_ou_id
+from .org.audit import DEFAULT_ACCOUNT_TIMEOUT, DEFAULT_CONCURRENCY
+from .rule_options import add_rule_parameter_options, parameters_json, rule_parameters
 
 EXIT_COMPLIANT = 0
 EXIT_NON_COMPLIANT = 1
 EXIT_UNDECIDED = 2
+MAX_CONCURRENCY = 256
 MAX_TIMEOUT_SECONDS = 3600.0
 
 
@@ -83,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     audit.set_defaults(handler=_run_audit)
 
+    add_org_audit_command(commands)
+
     demo = commands.add_parser(
         "demo",
         help="run the rule's Lambda handler against a local AWS emulator",
@@ -102,41 +107,6 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--list", action="store_true", help="list the scenarios and exit")
     demo.set_defaults(handler=_run_demo)
     return parser
-
-
-CLI_PARAMETERS = tuple(spec for spec in PARAMETERS if spec.cli_flag)
-
-
-def add_rule_parameter_options(parser: argparse.ArgumentParser) -> None:
-    """One option per rule parameter that shapes the verdict (spec.py's cli_flag)."""
-    for spec in CLI_PARAMETERS:
-        if spec.kind is Kind.BOOLEAN:
-            parser.add_argument(spec.cli_flag, dest=spec.attribute, action="store_true", help=spec.cli_help)
-        else:
-            parser.add_argument(
-                spec.cli_flag,
-                dest=spec.attribute,
-                choices=spec.allowed,
-                default=spec.default,
-                help=f"{spec.cli_help} (default {spec.default})",
-            )
-
-
-def _option_value(spec: ParameterSpec, value: object) -> str:
-    if spec.kind is Kind.BOOLEAN:
-        return "true" if value else "false"
-    return str(value)
-
-
-def rule_parameters(args: argparse.Namespace) -> RuleParameters:
-    """The options as rule parameters, through the same validation AWS Config's values take."""
-    return parse_rule_parameters(
-        {spec.name: _option_value(spec, getattr(args, spec.attribute)) for spec in CLI_PARAMETERS}
-    )
-
-
-def parameters_json(parameters: RuleParameters) -> dict[str, str]:
-    return {spec.name: _option_value(spec, getattr(parameters, spec.attribute)) for spec in CLI_PARAMETERS}
 
 
 def _result_json(result: AuditResult, parameters: RuleParameters) -> dict[str, Any]:
@@ -208,6 +178,77 @@ def _run_demo(args: argparse.Namespace, _parser: argparse.ArgumentParser) -> int
         )
         return EXIT_UNDECIDED
     return demo.run(scenario_names=args.scenario, verbose=args.verbose, list_only=args.list)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= MAX_CONCURRENCY:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_CONCURRENCY}, got {text}")
+    return value
+
+
+def _parsed(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    def convert(text: str) -> Any:
+        try:
+            return parse(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return convert
+
+
+def add_org_audit_command(commands: Any) -> None:
+    org_audit = commands.add_parser(
+        "org-audit",
+        help="inventory root credentials across an AWS Organization (centralized root access)",
+        description=(
+            "With management-account or IAM delegated-admin credentials: check that centralized root "
+            "access is on, then open a short root session (sts:AssumeRoot, IAMAuditRootUserCredentials) "
+            "in each member account and read its root user's access keys, their last use, signing "
+            "certificates, MFA devices and console password; decide each account with the rule's own "
+            "code. Exit 0 every audited account compliant, 1 any non-compliant, 2 any account could not "
+            "be audited or the preflight failed."
+        ),
+    )
+    add_rule_parameter_options(org_audit)
+    scope = org_audit.add_mutually_exclusive_group()
+    scope.add_argument(
+        "--accounts", type=_parsed(parse_account_ids), metavar="ID[,ID...]", help="audit only these accounts"
+    )
+    scope.add_argument(
+        "--ou", type=_parsed(parse_ou_id), metavar="OU_ID", help="audit the accounts in this OU and below it"
+    )
+    org_audit.add_argument("--profile", help="AWS profile (default: the standard boto3 configuration)")
+    org_audit.add_argument("--region", help="Region of the STS endpoint for sts:AssumeRoot (regional only)")
+    org_audit.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=DEFAULT_CONCURRENCY,
+        help=f"accounts audited at once (default {DEFAULT_CONCURRENCY})",
+    )
+    org_audit.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=DEFAULT_ACCOUNT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"time limit per account, also its root session's duration (default {DEFAULT_ACCOUNT_TIMEOUT:g})",
+    )
+    outputs = org_audit.add_argument_group("outputs (default: a table and a one-line summary)")
+    outputs.add_argument("--json", action="store_true", help="print the inventory as one JSON document")
+    outputs.add_argument("--csv", type=Path, metavar="FILE", help="also write one CSV row per account")
+    outputs.add_argument(
+        "--html", type=Path, metavar="FILE", help="also write a self-contained evidence report"
+    )
+    org_audit.set_defaults(handler=_run_org_audit)
+
+
+def _run_org_audit(args: argparse.Namespace, _parser: argparse.ArgumentParser) -> int:
+    from .org import command  # noqa: PLC0415 - rich and the org code load only for this command
+
+    return command.run_org_audit(args, rule_parameters(args))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

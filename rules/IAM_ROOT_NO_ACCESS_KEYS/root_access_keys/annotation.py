@@ -24,7 +24,11 @@ if TYPE_CHECKING:
 MAX_ANNOTATION = 256  # PutEvaluations' limit
 DELETE_ADVICE = "Sign in as root and delete the keys (CIS 1.4, IAM.4)."
 DELETE_CERTIFICATES_ADVICE = "Sign in as root and delete them."
-SUMMARY_WORDS = {Origin.LIVE: "live IAM account summary", Origin.EXPORTED: "exported account summary"}
+SUMMARY_WORDS = {
+    Origin.LIVE: "live IAM account summary",
+    Origin.EXPORTED: "exported account summary",
+    Origin.ROOT_SESSION: "root user's own credential listing, sts:AssumeRoot",
+}
 # IAM began recording access key last use on 2015-04-22: an older key's "N/A" proves nothing.
 LAST_USE_TRACKING_BEGAN = datetime(2015, 4, 22, tzinfo=UTC)
 
@@ -71,6 +75,9 @@ def _age(seconds: float) -> str:
 
 def report_words(report: ReportRead, at: datetime) -> str:
     """'credential report of 2026-11-28 09:00Z', with 'exported' and the age where that matters."""
+    if report.origin is Origin.ROOT_SESSION:
+        when = format_minute(report.generated_at) if report.generated_at else "this run"
+        return f"root user's own credential listing (sts:AssumeRoot) of {when}"
     exported = "exported " if report.origin is Origin.EXPORTED else ""
     if report.generated_at is None:
         return f"{exported}credential report of unknown date"
@@ -119,7 +126,9 @@ def _no_key(facts: _Facts) -> str:
 
 
 def _certificates(facts: _Facts) -> str:
-    if facts.summary is not None and facts.summary.signing_certificates_present:
+    if facts.summary is not None and facts.summary.origin is Origin.ROOT_SESSION:
+        evidence = f"per the {SUMMARY_WORDS[Origin.ROOT_SESSION]}"
+    elif facts.summary is not None and facts.summary.signing_certificates_present:
         evidence = "(AccountSigningCertificatesPresent > 0)"
     else:
         evidence = f"per the {facts.report_words}"

@@ -136,7 +136,7 @@ def _root_counts(report: ReportEvidence, parameters: RuleParameters) -> tuple[in
 
 def _vouches_now(report: ReportRead, summary: AccountSummary | None) -> bool:
     """Whether the report can prove that keys the live summary shows are (still) inactive."""
-    if summary is None or summary.origin is not Origin.LIVE:
+    if summary is None or not summary.origin.is_current:
         return True  # exported evidence: the verdict rests on what the files say, with their ages
     if summary.read_at is None or report.generated_at is None:
         return False
@@ -258,6 +258,6 @@ def decide(
     summary: AccountSummary | None, report: ReportEvidence, parameters: RuleParameters, *, at: datetime
 ) -> Verdict:
     """Decide compliance from plain data at time `at`. summary None: only a report was given."""
-    if summary is not None and summary.origin is Origin.LIVE and summary.access_keys_present is not None:
+    if summary is not None and summary.origin.is_current and summary.access_keys_present is not None:
         return _decide_live(summary, report, parameters, at)
     return _decide_exported(summary, report, parameters, at)

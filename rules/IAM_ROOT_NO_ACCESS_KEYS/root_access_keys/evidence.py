@@ -16,6 +16,12 @@ class Origin(StrEnum):
 
     LIVE = "live"  # an API answer in this run
     EXPORTED = "exported"  # a file someone exported earlier: no time or account of its own
+    ROOT_SESSION = "root_session"  # the root user's own listing, read in a root session (sts:AssumeRoot)
+
+    @property
+    def is_current(self) -> bool:
+        """Read from AWS in this run (so it says how things are now)."""
+        return self is not Origin.EXPORTED
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,12 @@ class RootCredentials:
     password: bool | None = None
     # True when key ids are known (root session); False for the caller path (report slots only).
     exact: bool = True
+    # Whether MFA is on, where devices are not listed (the caller path reads the account summary).
+    mfa_enabled: bool | None = None
+
+    @property
+    def has_mfa(self) -> bool | None:
+        return bool(self.mfa_devices) if self.mfa_devices is not None else self.mfa_enabled
 
 
 @dataclass(frozen=True)
@@ -240,6 +246,7 @@ def _credentials_json(credentials: RootCredentials) -> dict[str, Any]:
             {"serial_number": d.serial_number, "enabled": _time(d.enabled)} for d in credentials.mfa_devices
         ],
         "password": credentials.password,
+        "mfa_enabled": credentials.has_mfa,
     }
 
 
@@ -268,6 +275,7 @@ def _credentials_from_json(data: dict[str, Any]) -> RootCredentials:
         else tuple(MfaDevice(str(d["serial_number"]), _parse_time(d.get("enabled"))) for d in devices),
         password=data.get("password"),
         exact=bool(data.get("exact", True)),
+        mfa_enabled=data.get("mfa_enabled") if devices is None else None,
     )
 
 
