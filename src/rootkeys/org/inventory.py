@@ -109,6 +109,14 @@ class AccountResult:
         return (now - min(created)).days if created else None
 
     @property
+    def bucket(self) -> str:
+        """Where `Inventory.summary` counts it: compliant, non_compliant, could_not_audit or skipped.
+        Audited accounts without a COMPLIANT verdict count as non-compliant."""
+        if self.status is AuditStatus.AUDITED:
+            return "compliant" if self.compliance == "COMPLIANT" else "non_compliant"
+        return self.status.value
+
+    @property
     def last_key_use(self) -> datetime | None:
         used = (
             [key.last_used for key in self.credentials.access_keys if key.last_used]
@@ -138,7 +146,7 @@ class Inventory:
     accounts: tuple[AccountResult, ...] = field(default_factory=tuple)
 
     def summary(self) -> dict[str, int]:
-        counts = Counter(self._bucket(account) for account in self.accounts)
+        counts = Counter(account.bucket for account in self.accounts)
         return {
             "accounts": len(self.accounts),
             "compliant": counts["compliant"],
@@ -149,9 +157,7 @@ class Inventory:
 
     @staticmethod
     def _bucket(account: AccountResult) -> str:
-        if account.status is AuditStatus.AUDITED:
-            return "compliant" if account.compliance == "COMPLIANT" else "non_compliant"
-        return account.status.value
+        return account.bucket
 
     def to_json(self) -> dict[str, Any]:
         return {
