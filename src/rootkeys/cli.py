@@ -234,7 +234,7 @@ def add_org_audit_command(commands: Any) -> None:
         type=_seconds,
         default=DEFAULT_ACCOUNT_TIMEOUT,
         metavar="SECONDS",
-        help=f"time limit per account, also its root session's duration (default {DEFAULT_ACCOUNT_TIMEOUT:g})",
+        help=f"time limit per account and its root session (default {DEFAULT_ACCOUNT_TIMEOUT:g})",
     )
     outputs = org_audit.add_argument_group("outputs (default: a table and a one-line summary)")
     outputs.add_argument("--json", action="store_true", help="print the inventory as one JSON document")

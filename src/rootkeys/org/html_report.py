@@ -198,9 +198,12 @@ def _password_cell(row: _Row) -> _Cell:
 
 
 def _mfa_cell(row: _Row) -> _Cell:
-    devices = row.account.credentials.mfa_devices if row.account.credentials else None
+    credentials = row.account.credentials
+    devices = credentials.mfa_devices if credentials else None
     if devices is None:
-        return _Cell(_NONE)
+        # The caller path reads only the account summary's flag: on or off, no device count.
+        enabled = credentials.mfa_enabled if credentials else None
+        return _Cell(_NONE) if enabled is None else _Cell("on" if enabled else "none", int(enabled))
     return _Cell(_plural(len(devices), "device") if devices else "none", len(devices))
 
 
