@@ -1,9 +1,11 @@
 """Build the JSON copies of the runbooks that rdk reads (Parameters.SSMAutomation.Document).
 
-The YAML files in remediation/ are the only source. rdk loads the document with json.loads, so
-this script validates each runbook and writes remediation/generated/<name>.json. The JSON is
+The YAML files in remediation/ are the source, except for the central runbook's script: that is
+src/rootkeys/org/root_tasks.py (shared with `rootkeys org-remediate`), which this script inlines
+into the YAML's `Script: &script` block. rdk loads the document with json.loads, so this script
+then validates each runbook and writes remediation/generated/<name>.json. The YAML and JSON are
 committed so that `rdk create-rule-template` works from a fresh clone; `--check` (run by the
-tests) fails when a JSON copy differs from its YAML source.
+tests) fails when the YAML's script differs from the module or a JSON copy from its YAML.
 
     python scripts/build_runbooks.py          # validate and write
     python scripts/build_runbooks.py --check  # validate and compare, write nothing
@@ -20,6 +22,43 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIR = ROOT / "remediation"
 OUTPUT_DIR = SOURCE_DIR / "generated"
 RUNBOOKS = ("root-access-keys-manual", "root-access-keys-central")
+# runbook -> the module whose text is its `Script: &script |-` block
+SCRIPT_SOURCES = {"root-access-keys-central": ROOT / "src" / "rootkeys" / "org" / "root_tasks.py"}
+SCRIPT_ANCHOR = "Script: &script |-"
+
+
+def inline_script(runbook_text: str, script: str) -> str:
+    """The runbook text with the anchored script block replaced by `script`, indented to fit."""
+    lines = runbook_text.splitlines(keepends=True)
+    start = next(index for index, line in enumerate(lines) if line.strip() == SCRIPT_ANCHOR)
+    indent = " " * (len(lines[start]) - len(lines[start].lstrip()) + 2)
+    end = start + 1
+    while end < len(lines) and (not lines[end].strip() or lines[end].startswith(indent)):
+        end += 1
+    while end > start + 1 and not lines[end - 1].strip():  # trailing blank lines stay outside
+        end -= 1
+    block = [
+        (indent + line if line.strip() else "\n") for line in script.rstrip("\n").splitlines(keepends=False)
+    ]
+    block = [line if line.endswith("\n") else line + "\n" for line in block]
+    return "".join(lines[: start + 1] + block + lines[end:])
+
+
+def sync_scripts(*, check: bool) -> list[str]:
+    """Inline each script module into its runbook; with check, only list the runbooks out of date."""
+    stale = []
+    for name, module in SCRIPT_SOURCES.items():
+        source = SOURCE_DIR / f"{name}.yaml"
+        current = source.read_text(encoding="utf-8")
+        wanted = inline_script(current, module.read_text(encoding="utf-8"))
+        if wanted == current:
+            continue
+        if check:
+            stale.append(f"{source.relative_to(ROOT)} (script from {module.relative_to(ROOT)})")
+        else:
+            source.write_text(wanted, encoding="utf-8")
+            print(f"wrote {source.relative_to(ROOT)}")
+    return stale
 
 
 def render(name: str) -> str:
@@ -34,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare instead of writing")
     arguments = parser.parse_args(argv)
-    stale = []
+    stale = sync_scripts(check=arguments.check)
     for name in RUNBOOKS:
         try:
             text = render(name)
