@@ -206,3 +206,41 @@ def write_reliability_tally(suite: str, counts: dict[str, int]) -> None:
     data = json.loads(tally.read_text()) if tally.exists() else {}
     data[suite] = dict(counts)
     tally.write_text(json.dumps(data))
+
+
+# --- The emulated organization (rootkeys_dev.org_emulator) on a moto HTTP server ---
+
+
+@pytest.fixture(scope="module")
+def org_server() -> Iterator[str]:
+    """moto's HTTP server on 127.0.0.1 (random port), one per test module, for `org_emulator`."""
+    from rootkeys_dev.local_aws import local_emulator
+
+    with local_emulator() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def org_emulator(org_server, monkeypatch):
+    """A clean server holding an organization with centralized root access (OrgEmulator handle).
+
+    Management account 123456789012 (moto's default: the fixture's "testing" key); members
+    log-archive, security-tooling (OU Security), prod-app (Workloads/Prod), dev-app (Workloads/Dev),
+    old-sandbox (Suspended, State SUSPENDED); trusted access for IAM and both root-access features
+    on; every member's root without credentials. AWS_ENDPOINT_URL points at the server. The request
+    log starts empty (the setup's requests are dropped).
+    """
+    import urllib.request
+
+    from rootkeys_dev.org_emulator import OrgRootModel
+    from rootkeys_dev.org_setup import build_organization
+
+    request = urllib.request.Request(f"{org_server}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        response.read()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", org_server)
+    model = OrgRootModel()
+    with model.install():
+        org = build_organization(org_server, model)
+        model.clear_requests()
+        yield org
