@@ -350,11 +350,11 @@ class OrgRootModel:
         refusal = self._refusal(request, response.current_account)
         if refusal:
             raise access_denied(_caller_arn(response), "sts:AssumeRoot", request.resource, refusal)
-        session, secret = self._issue(request, response.current_account)
+        session = self._issue(request, response.current_account)
         credentials = {
             "AccessKeyId": session.access_key_id,
-            "SecretAccessKey": secret,
-            "SessionToken": random_session_token(),
+            "SecretAccessKey": session.secret_access_key,
+            "SessionToken": session.session_token,
             "Expiration": session.expiration,
         }
         result: dict[str, Any] = {"Credentials": credentials}
@@ -388,16 +388,24 @@ class OrgRootModel:
         )
         return next((reason for passed, reason in checks if not passed), None)
 
-    def _issue(self, request: AssumeRootRequest, caller: str) -> tuple[RootSession, str]:
+    def _issue(self, request: AssumeRootRequest, caller: str) -> RootSession:
         """A temporary key in the member's moto IAM backend (so moto serves it for the member)."""
         key = iam_backends[request.target][request.partition].create_temp_access_key()
         expiration = datetime.now(UTC) + timedelta(seconds=request.duration)
         session = RootSession(
-            key.access_key_id, request.target, request.task, request.partition, caller, expiration
+            key.access_key_id,
+            request.target,
+            request.task,
+            request.partition,
+            caller,
+            expiration,
+            duration_seconds=request.duration,
+            secret_access_key=key.secret_access_key,
+            session_token=random_session_token(),
         )
         with self._lock:
             self._sessions[session.access_key_id] = session
-        return session, key.secret_access_key
+        return session
 
     # --- IAM organization features -------------------------------------------------------
 

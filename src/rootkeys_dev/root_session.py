@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from xml.sax.saxutils import escape
@@ -117,6 +117,10 @@ class RootSession:
     partition: str
     caller_account: str
     expiration: datetime
+    duration_seconds: int = 0
+    # Kept so tests can prove they never reach an output or a log.
+    secret_access_key: str = field(default="", repr=False)
+    session_token: str = field(default="", repr=False)
 
     @property
     def arn(self) -> str:

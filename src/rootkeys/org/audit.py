@@ -28,6 +28,7 @@ from root_access_keys.spec import RuleParameters
 from root_access_keys.times import utc_now
 
 from ..rule_options import parameters_json
+from . import root_tasks
 from .accounts import OrgAccount, describe_scope, select_accounts
 from .evidence import from_assessment, judge_root_session
 from .inventory import AccountResult, AuditStatus, Inventory, Method, RunInfo
@@ -182,6 +183,8 @@ class OrgAuditor:
             task_policy=AUDIT_TASK_POLICY,
             seconds=session_seconds(self.options.account_timeout),
         )
+        session_sts = credentials_client("sts", self.region, credentials, ORG_POLICY)
+        root_tasks.check_root_identity(session_sts, account.account_id, caller.partition)
         iam = credentials_client("iam", self.region, credentials, ORG_POLICY)
         facts = read_root_credentials(iam)
         assessment = judge_root_session(

@@ -1,18 +1,16 @@
-"""Read a member root user's credentials in a root session (sts:AssumeRoot).
+"""Read a member root user's credentials in a root session (sts:AssumeRoot), into the inventory.
 
 With credentials from AssumeRoot, IAM calls without a UserName act on the member account's root
-user. The task policy IAMAuditRootUserCredentials allows the reads used here:
-iam:ListAccessKeys, iam:GetAccessKeyLastUsed, iam:ListSigningCertificates, iam:ListMFADevices and
-iam:GetLoginProfile (docs/org-audit.md lists the sources). Nothing here decides; `evidence.py`
-turns what is read into the rule's evidence.
+user. The task policy IAMAuditRootUserCredentials allows every read used here: iam:ListAccessKeys,
+iam:GetAccessKeyLastUsed, iam:ListSigningCertificates, iam:ListMFADevices and iam:GetLoginProfile
+(docs/org-audit.md gives the sources). The calls themselves are root_tasks' (shared with the
+central runbook); this module only shapes their answers into the inventory's records.
 """
 
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-from root_access_keys.aws_errors import error_code
-
+from . import root_tasks
 from .inventory import AccessKey, MfaDevice, RootCredentials, SigningCertificate
 
 AUDIT_ACTIONS = (
@@ -22,35 +20,25 @@ AUDIT_ACTIONS = (
     "iam:ListMFADevices",
     "iam:GetLoginProfile",
 )
-NO_VALUE = frozenset({"", "N/A"})
-
-
-def _text(value: object) -> str | None:
-    return None if value is None or str(value) in NO_VALUE else str(value)
 
 
 def _time(value: object) -> datetime | None:
     return value if isinstance(value, datetime) else None
 
 
-def _paged(iam: Any, operation: str, result_key: str) -> list[dict[str, Any]]:
-    pages = iam.get_paginator(operation).paginate()
-    return [item for page in pages for item in page.get(result_key, [])]
-
-
 def read_access_keys(iam: Any) -> tuple[AccessKey, ...]:
     keys = []
-    for item in _paged(iam, "list_access_keys", "AccessKeyMetadata"):
+    for item in root_tasks.list_access_keys(iam):
         key_id = str(item["AccessKeyId"])
-        used = iam.get_access_key_last_used(AccessKeyId=key_id).get("AccessKeyLastUsed", {})
+        used, service, region = root_tasks.last_use(iam, key_id)
         keys.append(
             AccessKey(
                 access_key_id=key_id,
                 status=str(item.get("Status", "")),
                 created=_time(item.get("CreateDate")),
-                last_used=_time(used.get("LastUsedDate")),
-                last_used_service=_text(used.get("ServiceName")),
-                last_used_region=_text(used.get("Region")),
+                last_used=_time(used),
+                last_used_service=service,
+                last_used_region=region,
             )
         )
     return tuple(
@@ -58,39 +46,20 @@ def read_access_keys(iam: Any) -> tuple[AccessKey, ...]:
     )
 
 
-def read_signing_certificates(iam: Any) -> tuple[SigningCertificate, ...]:
-    return tuple(
-        SigningCertificate(
-            str(item["CertificateId"]), str(item.get("Status", "")), _time(item.get("UploadDate"))
-        )
-        for item in _paged(iam, "list_signing_certificates", "Certificates")
-    )
-
-
-def read_mfa_devices(iam: Any) -> tuple[MfaDevice, ...]:
-    return tuple(
-        MfaDevice(str(item["SerialNumber"]), _time(item.get("EnableDate")))
-        for item in _paged(iam, "list_mfa_devices", "MFADevices")
-    )
-
-
-def read_password(iam: Any) -> bool:
-    """Whether the root user has a console password (a login profile)."""
-    try:
-        iam.get_login_profile()
-    except ClientError as error:
-        if error_code(error) == "NoSuchEntity":
-            return False
-        raise
-    return True
-
-
 def read_root_credentials(iam: Any) -> RootCredentials:
-    """Everything the audit task policy lets a root session read. Failures raise (botocore errors)."""
+    """Everything the audit task policy lets a root session read. Failures raise RemediationError."""
     return RootCredentials(
         access_keys=read_access_keys(iam),
-        signing_certificates=read_signing_certificates(iam),
-        mfa_devices=read_mfa_devices(iam),
-        password=read_password(iam),
+        signing_certificates=tuple(
+            SigningCertificate(
+                str(item["CertificateId"]), str(item.get("Status", "")), _time(item.get("UploadDate"))
+            )
+            for item in root_tasks.list_signing_certificates(iam)
+        ),
+        mfa_devices=tuple(
+            MfaDevice(str(item["SerialNumber"]), _time(item.get("EnableDate")))
+            for item in root_tasks.list_mfa_devices(iam)
+        ),
+        password=root_tasks.has_login_profile(iam),
         exact=True,
     )

@@ -110,11 +110,16 @@ def _root_iam(events: Mapping[str, Any], task: str) -> tuple[str, Any]:
     }
     if not all(keys.values()):
         raise RemediationError(f"sts:AssumeRoot ({task}) returned no usable credentials")
-    session = _regional_sts(region, partition, **keys)
-    arn = _call("sts:GetCallerIdentity (root session)", session.get_caller_identity).get("Arn")
+    check_root_identity(_regional_sts(region, partition, **keys), account_id, partition)
+    return account_id, boto3.client("iam", region_name=region, **keys)
+
+
+def check_root_identity(session_sts: Any, account_id: str, partition: str) -> None:
+    """Prove the session's credentials are the root user of `account_id` (sts:GetCallerIdentity
+    needs no permission), so no call can act on another account by mistake."""
+    arn = _call("sts:GetCallerIdentity (root session)", session_sts.get_caller_identity).get("Arn")
     if arn != f"arn:{partition}:iam::{account_id}:root":
         raise RemediationError(f"the root session is {arn!r}, not the root user of account {account_id}")
-    return account_id, boto3.client("iam", region_name=region, **keys)
 
 
 def _paged(action: str, operation: Callable[..., Any], result_key: str) -> list[dict[str, Any]]:
