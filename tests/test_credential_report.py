@@ -11,6 +11,7 @@ from conftest import (
     user_report_row,
 )
 from root_access_keys import credential_report
+from root_access_keys.annotation import describe_key
 from root_access_keys.credential_report import (
     AccessKeyState,
     CertificateState,
@@ -249,3 +250,50 @@ def test_no_information_marks_the_last_use_unknown_and_na_marks_never_used():
     assert unknown is not None and never is not None
     assert unknown.access_keys[0].last_use_known is False
     assert never.access_keys[0].last_use_known is True
+
+
+# --- re-formatted times: exported files only (the live path never passes reformatted_times) ---
+
+REFORMATTED = ("2026-11-20 14:05", "20.11.2026 14:05", "11/20/2026 2:05 PM", "2026-11-20T14:05:00")
+
+
+@pytest.mark.parametrize("value", REFORMATTED)
+def test_a_reformatted_last_use_is_refused_live_and_unknown_when_exported(value):
+    content = real_report(report_key(used=value, region="eu-west-1", service="s3"))
+    with pytest.raises(CredentialReportError, match="access_key_1_last_used_date"):
+        parse_root_credentials(content)
+    [key] = parse_root_credentials(content, reformatted_times=True).access_keys
+    assert (key.active, key.last_used, key.last_use_known) == (True, None, False)
+    assert key.last_rotated == datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
+    assert describe_key(key) == "key 1 active, last use unknown"
+
+
+@pytest.mark.parametrize("value", REFORMATTED)
+def test_an_inactive_key_with_a_reformatted_rotation_time_still_exists(value):
+    content = real_report(report_key(active="FALSE", rotated=value))
+    with pytest.raises(CredentialReportError, match="access_key_1_last_rotated"):
+        parse_root_credentials(content)
+    root = parse_root_credentials(content, reformatted_times=True)
+    [key] = root.inactive_keys
+    assert key.last_rotated is None
+    # Unknown rotation and no recorded use: "never used" and "before tracking began" look alike.
+    assert describe_key(key) == "key 1 inactive, last use unknown"
+
+
+def test_an_inactive_certificate_with_a_reformatted_time_still_exists():
+    content = real_report(certs=(("false", "01/02/2020 10:00"),))
+    with pytest.raises(CredentialReportError, match="cert_1_last_rotated"):
+        parse_root_credentials(content)
+    root = parse_root_credentials(content, reformatted_times=True)
+    assert root.certificates == (CertificateState(1, False),)
+
+
+@pytest.mark.parametrize("value", ["soon", "true", "unknown"])
+def test_a_word_where_a_time_belongs_is_refused_even_when_exported(value):
+    with pytest.raises(CredentialReportError, match="is not a time"):
+        parse_root_credentials(real_report(report_key(used=value)), reformatted_times=True)
+
+
+def test_readable_times_read_the_same_either_way():
+    content = real_report(USED_KEY, report_key(active="false", rotated="2013-01-01T00:00:00Z"))
+    assert parse_root_credentials(content, reformatted_times=True) == parse_root_credentials(content)

@@ -16,7 +16,8 @@ DATA = Path(__file__).parent / "data"
 
 def test_active_key_report_lists_the_key_and_its_last_use():
     report = read_credential_report_file(DATA / "credential-report-active-key.csv")
-    assert report.form == "csv"
+    assert report.form == "credential report CSV"
+    assert report.notes == ()
     assert report.report.generated_at is None  # the console CSV carries no generation time
     root = report.root
     assert root is not None
@@ -84,7 +85,9 @@ def _write(tmp_path: Path, name: str, content: bytes | str) -> Path:
 BAD_SUMMARIES = [
     ("summary.json", "", "is empty"),
     ("summary.json", "{not json", "is not valid JSON"),
-    ("summary.json", b"\xff\xfe\x00garbage", "is not UTF-8"),
+    ("summary.json", b"\xff\xfe\x00garbage", "nor JSON or YAML"),  # UTF-16 LE by its mark: CJK text
+    ("summary.json", b"\xfe\xff\x00", "not UTF-16 BE text"),
+    ("summary.json", b"\x89PNG\r\n", "is not UTF-8 or UTF-16 text"),
     ("summary.json", "[1, 2]", "holds a JSON list"),
     ("summary.json", '{"SummaryMap": {"Users": 3}}', "no AccountAccessKeysPresent entry"),
     ("summary.json", '{"AccountAccessKeysPresent": "1"}', "is not a count"),
@@ -107,7 +110,8 @@ CSV_HEADER = (DATA / "credential-report-no-key.csv").read_text().splitlines()[0]
 BAD_REPORTS = [
     ("report.csv", "", "is empty"),
     ("report.csv", "just some notes\nnothing else\n", "lacks the column(s)"),
-    ("report.csv", b"\x89PNG\r\n\x1a\n\x00\x00binary", "not a usable IAM credential report"),
+    ("report.csv", b"\x89PNG\r\n\x1a\n\x00\x00binary", "is not UTF-8 or UTF-16 text"),
+    ("report.csv", b"user,arn\x00\n", "contains NUL characters"),
     (
         "report.csv",
         CSV_HEADER + "\n<root_account>,arn:aws:iam::111122223333:root,x,not_supported,N/A,N/A,N/A,"

@@ -24,7 +24,7 @@ from root_access_keys.evidence import ReportEvidence, ReportNotRead, ReportRead
 from root_access_keys.spec import RuleParameters
 from root_access_keys.times import utc_now
 
-from .evidence_files import read_account_summary_file, read_credential_report_file
+from .evidence_files import read_account_summary_export, read_credential_report_file
 
 # IAM and STS answer in every region of a partition; used only when nothing configures one.
 FALLBACK_REGION = "us-east-1"
@@ -42,6 +42,8 @@ class AuditResult:
     partition: str | None = None
     api_calls: tuple[str, ...] = ()
     evidence_files: dict[str, str] = field(default_factory=dict)
+    # How each file was read: its export form and what was normalised (encoding, separator, ...).
+    evidence_forms: dict[str, str] = field(default_factory=dict)
 
     @property
     def report_generated_at(self) -> datetime | None:
@@ -62,21 +64,26 @@ def audit_files(
     summary = None
     report: ReportEvidence = ReportNotRead()
     files: dict[str, str] = {}
+    forms: dict[str, str] = {}
     if account_summary is not None:
-        summary = read_account_summary_file(account_summary)
+        summary_file = read_account_summary_export(account_summary)
+        summary = summary_file.summary
         files["account_summary"] = str(account_summary)
+        forms["account_summary"] = summary_file.description
     root = None
     if credential_report is not None:
         report_file = read_credential_report_file(credential_report)
         report = report_file.report
         root = parse_arn(report_file.root.arn) if report_file.root else None
         files["credential_report"] = str(credential_report)
+        forms["credential_report"] = report_file.description
     return AuditResult(
         assessment=judge(summary, report, parameters, at=now()),
         evidence_source="files",
         account_id=root.account or None if root else None,
         partition=root.partition if root else None,
         evidence_files=files,
+        evidence_forms=forms,
     )
 
 

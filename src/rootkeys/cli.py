@@ -63,13 +63,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--credential-report",
         type=Path,
         metavar="FILE",
-        help="credential report CSV from the IAM console (or `aws iam get-credential-report` JSON)",
+        help=(
+            "credential report: the IAM console's CSV (also re-saved by a spreadsheet or PowerShell), or "
+            "`aws iam get-credential-report` output (json, yaml, text, --query Content)"
+        ),
     )
     evidence.add_argument(
         "--account-summary",
         type=Path,
         metavar="FILE",
-        help="JSON printed by `aws iam get-account-summary` (or its bare SummaryMap)",
+        help=(
+            "account summary: `aws iam get-account-summary` output (json or yaml) or its bare SummaryMap "
+            "(e.g. PowerShell's Get-IAMAccountSummary | ConvertTo-Json)"
+        ),
     )
     live = audit.add_argument_group("live audit")
     live.add_argument("--profile", help="AWS profile (default: the standard boto3 configuration)")
@@ -124,6 +130,7 @@ def _result_json(result: AuditResult, parameters: RuleParameters) -> dict[str, A
         "report_generated_at": result.report_generated_at.isoformat() if result.report_generated_at else None,
         "evidence_source": result.evidence_source,
         "evidence_files": result.evidence_files or None,
+        "evidence_forms": result.evidence_forms or None,
         "api_calls": list(result.api_calls) if result.evidence_source == "live" else None,
         "parameters": parameters_json(parameters),
     }
@@ -136,7 +143,12 @@ def _print_text(result: AuditResult) -> None:
     if result.evidence_source == "live":
         source = "live API calls " + ", ".join(result.api_calls)
     else:
-        source = "files " + ", ".join(f"{kind}={path}" for kind, path in result.evidence_files.items())
+        source = "files " + ", ".join(
+            f"{kind}={path} ({result.evidence_forms[kind]})"
+            if kind in result.evidence_forms
+            else f"{kind}={path}"
+            for kind, path in result.evidence_files.items()
+        )
     print(f"evidence: {source}; credential report: {verdict.report_state.value}")
 
 

@@ -3,6 +3,12 @@
 Columns are matched by name, never by position. Values documented as TRUE/FALSE and seen as
 true/false are both accepted; anything else where a boolean belongs is an error, so a damaged
 report can never read as "no keys".
+
+The live path (GetCredentialReport's bytes) always parses strictly. Only exported files, which a
+spreadsheet may have re-saved, are read with `reformatted_times=True`: a time that is not in IAM's
+form (no time zone, another layout) then reads as unknown instead of failing the read. No verdict
+rests on those times (an access key's active flag decides, and a time column only shows that a key
+slot is in use), so the key is still counted; the annotation says "last use unknown".
 """
 
 import csv
@@ -75,19 +81,35 @@ def _boolean(row: dict[str, str], column: str) -> bool:
     raise CredentialReportError(f"Credential report column {column} is not true/false: {value[:30]!r}")
 
 
-def _time(row: dict[str, str], column: str) -> datetime | None:
+def _has_time(row: dict[str, str], column: str) -> bool:
+    """Whether the column holds a time at all (readable or not), rather than N/A and the like."""
+    return (row.get(column) or "").strip().lower() not in NO_TIME_VALUES
+
+
+def _time(row: dict[str, str], column: str, *, reformatted: bool = False) -> datetime | None:
+    """The column's time; None where IAM wrote none. With `reformatted` (exported files only), a
+    date-like value that is not IAM's ISO 8601 with a zone is also None: unknown, never guessed."""
     value = (row.get(column) or "").strip()
     if value.lower() in NO_TIME_VALUES:
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
+        if reformatted and _date_like(value):
+            return None
         raise CredentialReportError(
             f"Credential report column {column} is not a time: {value[:40]!r}"
         ) from None
     if parsed.tzinfo is None:
+        if reformatted:
+            return None  # a spreadsheet dropped the zone: the instant is unknown
         raise CredentialReportError(f"Credential report column {column} has no time zone: {value[:40]!r}")
     return parsed
+
+
+def _date_like(value: str) -> bool:
+    """A re-formatted date still has digits; a word where a time belongs means shifted columns."""
+    return any(character.isdigit() for character in value)
 
 
 def _text(row: dict[str, str], column: str) -> str | None:
@@ -95,31 +117,41 @@ def _text(row: dict[str, str], column: str) -> str | None:
     return None if value.lower() in NO_TIME_VALUES else value
 
 
-def _access_key(row: dict[str, str], slot: int) -> AccessKeyState | None:
+def _access_key(row: dict[str, str], slot: int, reformatted: bool) -> AccessKeyState | None:
     prefix = f"access_key_{slot}_"
     active = _boolean(row, prefix + "active")
-    last_rotated = _time(row, prefix + "last_rotated")
+    last_rotated = _time(row, prefix + "last_rotated", reformatted=reformatted)
     # An inactive key keeps its last_rotated time; a slot never used has none.
-    if not active and last_rotated is None:
+    if not active and not _has_time(row, prefix + "last_rotated"):
         return None
+    last_used = _time(row, prefix + "last_used_date", reformatted=reformatted)
+    used_column = (row.get(prefix + "last_used_date") or "").strip().lower()
+    last_use_known = used_column != "no_information"
+    if last_used is None and _has_time(row, prefix + "last_used_date"):
+        last_use_known = False  # a date was there but could not be read
+    if last_rotated is None and _has_time(row, prefix + "last_rotated") and last_used is None:
+        last_use_known = False  # "never used" cannot be told from "used before tracking began"
     return AccessKeyState(
         slot=slot,
         active=active,
         last_rotated=last_rotated,
-        last_used=_time(row, prefix + "last_used_date"),
+        last_used=last_used,
         last_used_region=_text(row, prefix + "last_used_region"),
         last_used_service=_text(row, prefix + "last_used_service"),
-        last_use_known=(row.get(prefix + "last_used_date") or "").strip().lower() != "no_information",
+        last_use_known=last_use_known,
     )
 
 
-def _certificate(row: dict[str, str], slot: int) -> CertificateState | None:
+def _certificate(row: dict[str, str], slot: int, reformatted: bool) -> CertificateState | None:
     active_column = f"cert_{slot}_active"
     if active_column not in row:
         return None
     active = _boolean(row, active_column)
-    if not active and _time(row, f"cert_{slot}_last_rotated") is None:
-        return None
+    if not active:
+        rotated_column = f"cert_{slot}_last_rotated"
+        _time(row, rotated_column, reformatted=reformatted)  # refuses what is not a time at all
+        if not _has_time(row, rotated_column):
+            return None
     return CertificateState(slot=slot, active=active)
 
 
@@ -139,10 +171,13 @@ def _decode(content: bytes | str) -> str:
         ) from None
 
 
-def parse_root_credentials(content: bytes | str) -> RootCredentials | None:
+def parse_root_credentials(
+    content: bytes | str, *, reformatted_times: bool = False
+) -> RootCredentials | None:
     """Return the root user's credentials, or None when the report has no root row.
 
-    Raises CredentialReportError when the content is not a credential report.
+    Raises CredentialReportError when the content is not a credential report. `reformatted_times`
+    is for exported files only (see the module docstring); the live path never sets it.
     """
     text = _decode(content)
     if "\x00" in text:
@@ -179,6 +214,8 @@ def parse_root_credentials(content: bytes | str) -> RootCredentials | None:
     row = root_rows[0]
     if any(row.get(column) is None for column in REQUIRED_COLUMNS):
         raise CredentialReportError("Credential report's <root_account> row has fewer fields than the header")
-    keys = tuple(key for slot in KEY_SLOTS if (key := _access_key(row, slot)) is not None)
-    certificates = tuple(cert for slot in CERT_SLOTS if (cert := _certificate(row, slot)) is not None)
+    keys = tuple(key for slot in KEY_SLOTS if (key := _access_key(row, slot, reformatted_times)) is not None)
+    certificates = tuple(
+        cert for slot in CERT_SLOTS if (cert := _certificate(row, slot, reformatted_times)) is not None
+    )
     return RootCredentials(arn=(row.get("arn") or "").strip(), access_keys=keys, certificates=certificates)
