@@ -244,3 +244,30 @@ def org_emulator(org_server, monkeypatch):
         org = build_organization(org_server, model)
         model.clear_requests()
         yield org
+
+
+@pytest.fixture
+def org_of_fifty(org_server, monkeypatch):
+    """An organization of 50 members (plus the management account) on a clean server."""
+    import urllib.request
+
+    from rootkeys_dev.org_emulator import OrgRootModel
+    from rootkeys_dev.org_setup import MemberSpec, build_organization
+
+    urllib.request.urlopen(urllib.request.Request(f"{org_server}/moto-api/reset", method="POST"), timeout=10)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", org_server)
+    model = OrgRootModel()
+    with model.install():
+        org = build_organization(org_server, model, [MemberSpec(f"member-{n:02d}") for n in range(50)])
+        model.clear_requests()
+        yield org
+
+
+@pytest.fixture
+def quick_backoff(monkeypatch):
+    """botocore still decides whether and how often to retry; its backoff sleep and the adaptive
+    mode's client-side rate limit wait are skipped (real seconds would only slow the suite)."""
+    from botocore.retries import bucket, standard
+
+    monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", lambda self, context: 0)
+    monkeypatch.setattr(bucket.TokenBucket, "acquire", lambda self, amount=1, block=True: True)

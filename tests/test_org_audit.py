@@ -142,33 +142,8 @@ def test_a_denied_member_is_could_not_audit_and_the_others_finish(org_emulator):
     assert exit_code(inventory) == 2
 
 
-@pytest.fixture
-def quick_backoff(monkeypatch):
-    """botocore still decides whether and how often to retry; only its backoff sleep is skipped."""
-    from botocore.retries import standard
-
-    monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", lambda self, context: 0)
-
-
-@pytest.fixture
-def fifty_members(org_server, monkeypatch):
-    """An organization of 50 members (plus the management account) on a clean server."""
-    import urllib.request
-
-    from rootkeys_dev.org_emulator import OrgRootModel
-    from rootkeys_dev.org_setup import MemberSpec, build_organization
-
-    urllib.request.urlopen(urllib.request.Request(f"{org_server}/moto-api/reset", method="POST"), timeout=10)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", org_server)
-    model = OrgRootModel()
-    with model.install():
-        org = build_organization(org_server, model, [MemberSpec(f"member-{n:02d}") for n in range(50)])
-        model.clear_requests()
-        yield org
-
-
-def test_assume_root_denied_for_one_member_of_fifty(fifty_members):
-    org, model = fifty_members, fifty_members.model
+def test_assume_root_denied_for_one_member_of_fifty(org_of_fifty):
+    org, model = org_of_fifty, org_of_fifty.model
     for number, account in enumerate(org.member_ids):
         model.set_root(account, RootState(keys=[RootKey(active=number % 3 == 0)] if number % 2 else []))
     denied = org.member_ids[17]

@@ -25,6 +25,8 @@ EXIT_COMPLIANT = 0
 EXIT_NON_COMPLIANT = 1
 EXIT_UNDECIDED = 2
 MAX_CONCURRENCY = 256
+DEFAULT_MAX_PLAN_AGE_HOURS = 24.0
+MAX_PLAN_AGE_HOURS = 24.0 * 30
 MAX_TIMEOUT_SECONDS = 3600.0
 
 
@@ -93,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.set_defaults(handler=_run_audit)
 
     add_org_audit_command(commands)
+    add_org_remediate_command(commands)
 
     demo = commands.add_parser(
         "demo",
@@ -255,6 +258,91 @@ def add_org_audit_command(commands: Any) -> None:
         "--html", type=Path, metavar="FILE", help="also write a self-contained evidence report"
     )
     org_audit.set_defaults(handler=_run_org_audit)
+
+
+def _hours(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of hours: {text!r}") from None
+    if not 0 < value <= MAX_PLAN_AGE_HOURS:
+        raise argparse.ArgumentTypeError(
+            f"must be more than 0 and at most {MAX_PLAN_AGE_HOURS} hours, got {text}"
+        )
+    return value
+
+
+def add_org_remediate_command(commands: Any) -> None:
+    remediate = commands.add_parser(
+        "org-remediate",
+        help="delete the root credentials an org-audit plan lists (dry run unless --apply)",
+        description=(
+            "Read a plan made by `rootkeys org-audit --json`, check it is recent, for this organization, "
+            "by this caller and with these options, and show what would be deleted. With --apply, for "
+            "each account: re-list the root's credentials in a fresh root session "
+            "(IAMDeleteRootUserCredentials), touch nothing when they differ from the plan, delete exactly "
+            "the planned ids, then audit again. Exit 0 when every planned account ended clean (always "
+            "for a dry run), 1 when some still hold credentials, 2 when the run could not start."
+        ),
+    )
+    remediate.add_argument(
+        "--plan", type=Path, required=True, metavar="FILE", help="the org-audit --json output"
+    )
+    remediate.add_argument("--apply", action="store_true", help="delete (default: dry run, change nothing)")
+    add_rule_parameter_options(remediate)
+    remediate.add_argument(
+        "--accounts", type=_parsed(parse_account_ids), metavar="ID[,ID...]", help="act only on these accounts"
+    )
+    remediate.add_argument(
+        "--exclude-accounts",
+        type=_parsed(parse_account_ids),
+        default=[],
+        metavar="ID[,ID...]",
+        help="never act on these accounts",
+    )
+    remediate.add_argument(
+        "--signing-certificates",
+        action="store_true",
+        help="also delete the planned X.509 signing certificates",
+    )
+    remediate.add_argument(
+        "--all-root-credentials",
+        action="store_true",
+        help="also delete certificates and the console password, and deactivate MFA devices",
+    )
+    remediate.add_argument(
+        "--max-plan-age",
+        type=_hours,
+        default=DEFAULT_MAX_PLAN_AGE_HOURS,
+        metavar="HOURS",
+        help=f"refuse older plans (default {DEFAULT_MAX_PLAN_AGE_HOURS:g})",
+    )
+    remediate.add_argument(
+        "--log", type=Path, metavar="FILE", help="append one JSON line per action (audit trail)"
+    )
+    remediate.add_argument("--json", action="store_true", help="print the outcome as one JSON document")
+    remediate.add_argument("--profile", help="AWS profile (default: the standard boto3 configuration)")
+    remediate.add_argument("--region", help="Region of the STS endpoint for sts:AssumeRoot (regional only)")
+    remediate.add_argument(
+        "--concurrency",
+        type=_positive_int,
+        default=DEFAULT_CONCURRENCY,
+        help=f"accounts handled at once (default {DEFAULT_CONCURRENCY})",
+    )
+    remediate.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=DEFAULT_ACCOUNT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"time limit per account and its root sessions (default {DEFAULT_ACCOUNT_TIMEOUT:g})",
+    )
+    remediate.set_defaults(handler=_run_org_remediate)
+
+
+def _run_org_remediate(args: argparse.Namespace, _parser: argparse.ArgumentParser) -> int:
+    from .org import command  # noqa: PLC0415 - rich and the org code load only for this command
+
+    return command.run_org_remediate(args, rule_parameters(args))
 
 
 def _run_org_audit(args: argparse.Namespace, _parser: argparse.ArgumentParser) -> int:
