@@ -7,6 +7,7 @@ The emulator's IAMDeleteRootUserCredentials sessions allow exactly what that tas
 import copy
 import json
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -339,17 +340,41 @@ changes = st.lists(
 )
 
 
+def _apply_steps(model, account, steps, removed=None):
+    """Someone else's changes to a root user; keys they delete are added to `removed`."""
+    for step in steps:
+        root = model.root(account)  # gives any new key its id
+        if step == "add key":
+            root.keys.append(RootKey(True))
+        elif step == "deactivate first" and root.keys:
+            root.keys[0].active = False
+        elif step == "delete first" and root.keys:
+            gone = root.keys.pop(0)
+            if removed is not None:
+                removed.add(gone.access_key_id)
+        elif step == "add certificate":
+            root.certificates.append(RootCertificate())
+    model.root(account)
+
+
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     keys=st.lists(st.lists(st.booleans(), max_size=2), min_size=3, max_size=3),
     drop=st.lists(st.booleans(), min_size=3, max_size=3),
     forge=st.lists(st.booleans(), min_size=3, max_size=3),
     between=st.lists(changes, min_size=3, max_size=3),
+    during=st.lists(changes, min_size=3, max_size=3),
     with_certificates=st.booleans(),
 )
 def test_nothing_outside_the_plan_is_ever_deleted(
-    org_emulator, tmp_path_factory, keys, drop, forge, between, with_certificates
+    org_emulator, tmp_path_factory, keys, drop, forge, between, during, with_certificates
 ):
+    """Changes land between the plan and the apply, and also right after each account's re-list
+    (the window between the check and the deletions)."""
+    import contextvars
+
+    from rootkeys.org import remediate as remediate_module
+
     org, model = org_emulator, org_emulator.model
     members = [org.member("log-archive"), org.member("prod-app"), org.member("dev-app")]
     for account, flags in zip(members, keys, strict=True):
@@ -389,23 +414,36 @@ def test_nothing_outside_the_plan_is_ever_deleted(
         for item in row["credentials"][field]
     }
     for account, steps in zip(members, between, strict=True):
-        root = model.root(account)
-        for step in steps:
-            if step == "add key":
-                root.keys.append(RootKey(True))
-            elif step == "deactivate first" and root.keys:
-                root.keys[0].active = False
-            elif step == "delete first" and root.keys:
-                root.keys.pop(0)
-            elif step == "add certificate":
-                root.certificates.append(RootCertificate())
+        _apply_steps(model, account, steps)
+    current = contextvars.ContextVar("account")
+    apply, read = remediate_module.OrgRemediator._apply, remediate_module.read_current
+    removed_by_others: set[str] = set()
+
+    def tracking_apply(self, item, caller, calls):
+        current.set(item.account.account_id)
+        return apply(self, item, caller, calls)
+
+    def changing_read(iam, scope):
+        listed = read(iam, scope)
+        account = current.get()
+        if account in members:
+            _apply_steps(model, account, during[members.index(account)], removed_by_others)
+        return listed
+
     before = snapshot(model, members)
-    remediate(path, apply=True, scope=Scope(signing_certificates=with_certificates))
+    # unittest.mock, not monkeypatch: every Hypothesis example must start from the real functions.
+    with (
+        mock.patch.object(remediate_module.OrgRemediator, "_apply", tracking_apply),
+        mock.patch.object(remediate_module, "read_current", changing_read),
+    ):
+        remediate(path, apply=True, scope=Scope(signing_certificates=with_certificates))
     after = snapshot(model, members)
     for account in members:
-        gone_keys = {key_id for key_id, _ in before[account]["keys"]} - {
-            key_id for key_id, _ in after[account]["keys"]
-        }
+        gone_keys = (
+            {key_id for key_id, _ in before[account]["keys"]}
+            - {key_id for key_id, _ in after[account]["keys"]}
+            - removed_by_others
+        )
         gone_certificates = before[account]["certificates"] - after[account]["certificates"]
         assert {(account, "key", key_id) for key_id in gone_keys} <= allowed
         assert {(account, "certificate", cid) for cid in gone_certificates} <= allowed
