@@ -5,6 +5,10 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The IaC scanners (make scan; tests/test_scan.py runs them too): checkov in its own venv, cfn-guard from npm.
+SCAN_VENV := .venv-scan
+SCAN_STAMP := $(SCAN_VENV)/.installed
+GUARD_STAMP := tools/node_modules/.installed
 
 .PHONY: help venv lint test test-unit test-rdk demo clean
 
@@ -34,7 +38,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test-unit: $(STAMP)
+test-unit: $(STAMP) $(SCAN_STAMP) $(GUARD_STAMP)
 	$(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
 
 # rdk looks for rule folders in the directory it runs in.
@@ -84,10 +88,6 @@ bench: $(STAMP)
 # Control Tower proactive rules come from the npm package pinned in tools/package-lock.json.
 # scripts/scan.py runs both on templates/ and on fresh renders of build/*.yaml.
 .PHONY: scan
-SCAN_VENV := .venv-scan
-SCAN_STAMP := $(SCAN_VENV)/.installed
-GUARD_STAMP := tools/node_modules/.installed
-
 $(SCAN_STAMP): tools/checkov/requirements.txt
 	@py312=$$(sh scripts/find-python312.sh) || exit 1; \
 	test -x $(SCAN_VENV)/bin/python || "$$py312" -m venv $(SCAN_VENV)
