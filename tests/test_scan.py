@@ -294,3 +294,10 @@ def test_a_checkov_skip_with_an_unknown_id_is_reported(checkov, tmp_path):
     assert problems == [
         "typo.yaml Fn: checkov did not apply skip CKV_AWS_99999 (unknown id, or no such check here)"
     ]
+
+
+def test_suppression_reasons_keep_the_single_account_render_an_inline_template_body(tmp_path):
+    # docs/deployment.md: the rendered single-account template fits CloudFormation's 51,200-byte
+    # limit for a template body passed inline, reasons and all.
+    rendered = package.render_template(ROOT / "templates" / "single-account.yaml", tmp_path)
+    assert rendered.stat().st_size < 51_200
