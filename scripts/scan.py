@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"scan: {error}", file=sys.stderr)
         return 1
     for problem in problems:
-        print(f"FINDING {problem}", file=sys.stderr)
+        print(f"FINDING {problem}")
     verdict = "failed" if problems else "passed"
     print(f"scan {verdict} in {time.monotonic() - started:.1f} s ({len(problems)} unresolved findings)")
     return 1 if problems else 0
