@@ -5,6 +5,10 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The IaC scanners (make scan; tests/test_scan.py runs them too): checkov in its own venv, cfn-guard from npm.
+SCAN_VENV := .venv-scan
+SCAN_STAMP := $(SCAN_VENV)/.installed
+GUARD_STAMP := tools/node_modules/.installed
 
 .PHONY: help venv lint test test-unit test-rdk demo clean
 
@@ -15,6 +19,7 @@ help:
 	@echo "make runbooks   validate the remediation runbooks and regenerate their JSON for rdk"
 	@echo "make package    build the Lambda zips and the deployable templates in build/"
 	@echo "make cfn-lint   lint templates/ and build/*.yaml"
+	@echo "make scan       checkov and cfn-guard (AWS Control Tower proactive controls) on the templates"
 	@echo "make bench      benchmarks against a local emulator; writes bench/results.md"
 
 $(PY):
@@ -33,7 +38,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test-unit: $(STAMP)
+test-unit: $(STAMP) $(SCAN_STAMP) $(GUARD_STAMP)
 	$(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
 
 # rdk looks for rule folders in the directory it runs in.
@@ -78,5 +83,23 @@ deploy-tags: $(PY)
 bench: $(STAMP)
 	$(PY) -m bench.run $(BENCH_ARGS)
 
+# --- IaC scanners (issue 13) ---
+# checkov gets its own venv (its dependencies conflict with the dev extra); cfn-guard and the AWS
+# Control Tower proactive rules come from the npm package pinned in tools/package-lock.json.
+# scripts/scan.py runs both on templates/ and on fresh renders of build/*.yaml.
+.PHONY: scan
+$(SCAN_STAMP): tools/checkov/requirements.txt
+	@py312=$$(sh scripts/find-python312.sh) || exit 1; \
+	test -x $(SCAN_VENV)/bin/python || "$$py312" -m venv $(SCAN_VENV)
+	$(SCAN_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tools/checkov/requirements.txt
+	@touch $(SCAN_STAMP)
+
+$(GUARD_STAMP): tools/package.json tools/package-lock.json
+	npm ci --prefix tools --no-audit --no-fund
+	@touch $(GUARD_STAMP)
+
+scan: $(STAMP) $(SCAN_STAMP) $(GUARD_STAMP)
+	$(PY) scripts/scan.py --checkov $(SCAN_VENV)/bin/checkov --tools tools
+
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis reports
+	rm -rf $(VENV) $(SCAN_VENV) tools/node_modules build dist *.egg-info .pytest_cache .ruff_cache .hypothesis reports

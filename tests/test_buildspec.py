@@ -53,7 +53,8 @@ def test_buildspec_is_version_0_2_on_python_3_12(buildspec):
 
 def test_every_make_target_it_calls_exists(buildspec, makefile_targets):
     called = [target for _, command in commands(buildspec) for target in make_targets_in(command)]
-    assert {"venv", "lint", "test-unit", "test-rdk", "package", "cfn-lint", "deploy-tags"} <= set(called)
+    expected = {"venv", "lint", "test-unit", "test-rdk", "package", "cfn-lint", "scan", "deploy-tags"}
+    assert expected <= set(called)
     missing = sorted(set(called) - makefile_targets)
     assert missing == []
     for target in sorted(set(called)):
