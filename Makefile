@@ -15,6 +15,9 @@ help:
 	@echo "make runbooks   validate the remediation runbooks and regenerate their JSON for rdk"
 	@echo "make package    build the Lambda zips and the deployable templates in build/"
 	@echo "make cfn-lint   lint templates/ and build/*.yaml"
+	@echo "make deploy-parameters  parameters.json's Parameters as Key=Value words (--parameter-overrides, AWS CLI v1 and v2)"
+	@echo "make deploy-tags        parameters.json's Tags as Key=Value words (--tags)"
+	@echo "make config-rule-tags   tag the deployed Config rule with policy.yaml's tags (after deploy; RULE_NAME, AWS_REGION)"
 	@echo "make bench      benchmarks against a local emulator; writes bench/results.md"
 
 $(PY):
@@ -58,7 +61,7 @@ runbooks-check: $(STAMP)
 # --- packaging and deployment (issue 4) ---
 # build/IAM_ROOT_NO_ACCESS_KEYS.zip (rule + rdklib + PyYAML for arm64), build/ROOT_KEY_EVENTS.zip,
 # and build/<template>.yaml with the runbooks inlined; docs/deployment.md explains each.
-.PHONY: package cfn-lint deploy-tags
+.PHONY: package cfn-lint deploy-tags deploy-parameters config-rule-tags
 package: $(STAMP)
 	$(PY) scripts/package.py
 
@@ -68,6 +71,12 @@ cfn-lint: package
 # The Tags of parameters.json as the Key=Value words `aws cloudformation deploy --tags` takes.
 deploy-tags: $(PY)
 	@$(PY) scripts/package.py tags parameters.json
+
+# The Parameters of parameters.json as Key=Value words for `--parameter-overrides`: AWS CLI v1
+# and v2 both take these (only v2 reads `file://parameters.json`). Refuses a value the shell
+# would split or expand.
+deploy-parameters: $(PY)
+	@$(PY) scripts/package.py parameters parameters.json
 
 
 # --- benchmarks (issue 6) ---

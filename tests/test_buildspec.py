@@ -53,7 +53,16 @@ def test_buildspec_is_version_0_2_on_python_3_12(buildspec):
 
 def test_every_make_target_it_calls_exists(buildspec, makefile_targets):
     called = [target for _, command in commands(buildspec) for target in make_targets_in(command)]
-    assert {"venv", "lint", "test-unit", "test-rdk", "package", "cfn-lint", "deploy-tags"} <= set(called)
+    assert {
+        "venv",
+        "lint",
+        "test-unit",
+        "test-rdk",
+        "package",
+        "cfn-lint",
+        "deploy-parameters",
+        "deploy-tags",
+    } <= set(called)
     missing = sorted(set(called) - makefile_targets)
     assert missing == []
     for target in sorted(set(called)):
@@ -90,7 +99,9 @@ def test_deploy_runs_only_when_the_deploy_variable_is_true_and_uses_parameters_j
     lines = shell_lines(deploy)
     assert lines[0] == 'if [ "$DEPLOY" = "true" ]; then'
     call = next(line for line in lines if line.startswith("aws cloudformation deploy"))
-    assert "--parameter-overrides file://parameters.json" in call
+    # Key=Value words, which AWS CLI v1 and v2 both take (v1 cannot read file://parameters.json).
+    assert "--parameter-overrides $(make --no-print-directory -s deploy-parameters)" in call
+    assert "file://" not in deploy
     assert "--template-file build/packaged-single-account.yaml" in call
     assert "$(make --no-print-directory -s deploy-tags)" in call
     [package] = [c for _, c in commands(buildspec) if "aws cloudformation package" in c]
