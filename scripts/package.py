@@ -283,7 +283,7 @@ def _key_value_words(configuration_file: Path, section: str) -> list[str]:
         raise PackagingError(f"{configuration_file}: cannot read it as JSON ({error})") from error
     entries = configuration.get(section) if isinstance(configuration, dict) else None
     if not isinstance(entries, dict) or not entries:
-        raise PackagingError(f"{configuration_file}: {section} must be a non-empty object of key/value strings")
+        raise PackagingError(f"{configuration_file}: {section} must be a non-empty object of strings")
     words = []
     for key, value in entries.items():
         if not isinstance(value, str):

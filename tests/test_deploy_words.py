@@ -46,7 +46,9 @@ def _make(target: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize(("target", "section"), [("deploy-parameters", "Parameters"), ("deploy-tags", "Tags")])
+@pytest.mark.parametrize(
+    ("target", "section"), [("deploy-parameters", "Parameters"), ("deploy-tags", "Tags")]
+)
 def test_every_entry_of_parameters_json_reaches_the_cli_unchanged(target, section):
     configured = json.loads((ROOT / "parameters.json").read_text())[section]
     result = _make(target)
@@ -58,7 +60,8 @@ def test_every_entry_of_parameters_json_reaches_the_cli_unchanged(target, sectio
 
 def test_empty_values_stay_words_of_their_own(tmp_path):
     configuration = tmp_path / "parameters.json"
-    configuration.write_text(json.dumps({"Parameters": {"A": "", "B": "x=y", "C": "arn:aws:iam::1:role/a,b"}}))
+    parameters = {"A": "", "B": "x=y", "C": "arn:aws:iam::1:role/a,b"}
+    configuration.write_text(json.dumps({"Parameters": parameters}))
     words = package.parameter_words(configuration)
     assert words == ["A=", "B=x=y", "C=arn:aws:iam::1:role/a,b"]
     assert _as_the_cli_reads_them(_shell_argv(" ".join(words), tmp_path)) == {
