@@ -78,6 +78,12 @@ deploy-tags: $(PY)
 deploy-parameters: $(PY)
 	@$(PY) scripts/package.py parameters parameters.json
 
+# After `aws cloudformation deploy` (CloudFormation cannot tag AWS::Config::ConfigRule): give the
+# deployed rule policy.yaml's tags. RULE_NAME defaults to ConfigRuleName in parameters.json, the
+# Region to AWS_REGION; templates/policies/config-rule-tags.json is the permission it needs.
+config-rule-tags: $(STAMP)
+	@$(PY) scripts/config_rule_tags.py
+
 
 # --- benchmarks (issue 6) ---
 

@@ -39,7 +39,7 @@ def shell_lines(command):
 
 def make_targets_in(line):
     found = []
-    for match in re.finditer(r"(?:^|\$\()make\s+([^)\n]*)", line):
+    for match in re.finditer(r"(?:^[ \t]*|\$\()make\s+([^)\n]*)", line, flags=re.MULTILINE):
         words = shlex.split(match.group(1))
         found += [word for word in words if not word.startswith("-") and "=" not in word]
     return found
@@ -62,6 +62,7 @@ def test_every_make_target_it_calls_exists(buildspec, makefile_targets):
         "cfn-lint",
         "deploy-parameters",
         "deploy-tags",
+        "config-rule-tags",
     } <= set(called)
     missing = sorted(set(called) - makefile_targets)
     assert missing == []
@@ -107,6 +108,10 @@ def test_deploy_runs_only_when_the_deploy_variable_is_true_and_uses_parameters_j
     [package] = [c for _, c in commands(buildspec) if "aws cloudformation package" in c]
     assert "--template-file build/single-account.yaml" in package
     assert "--output-template-file build/packaged-single-account.yaml" in package
+    # The Config rule's tags (CloudFormation cannot set them) right after the deploy, only then.
+    build = buildspec["phases"]["build"]["commands"]
+    tagging = build[build.index(deploy) + 1]
+    assert shell_lines(tagging) == ['if [ "$DEPLOY" = "true" ]; then', "make config-rule-tags", "fi"]
     # Deploying from post_build would also happen after a failed build.
     assert "post_build" not in buildspec["phases"]
     assert buildspec["phases"]["build"]["on-failure"] == "ABORT"
