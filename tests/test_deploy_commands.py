@@ -70,7 +70,7 @@ def client(service: str, endpoint: str):
 
 
 # moto says which resource types its CloudFormation skips (the Config rule, its remediation, alarms).
-@pytest.mark.filterwarnings("ignore:Tried to parse AWS::.* not supported by moto:UserWarning")
+@pytest.mark.filterwarnings("ignore:Tried to parse AWS.*not supported by moto")
 def test_the_readme_block_deploys_with_aws_cli_v1(emulator):
     assert cli_version().startswith("aws-cli/1."), cli_version()
     block = readme_deploy_block()
