@@ -20,6 +20,9 @@ help:
 	@echo "make package    build the Lambda zips and the deployable templates in build/"
 	@echo "make cfn-lint   lint templates/ and build/*.yaml"
 	@echo "make scan       checkov and cfn-guard (AWS Control Tower proactive controls) on the templates"
+	@echo "make deploy-parameters  parameters.json's Parameters as Key=Value words (--parameter-overrides, AWS CLI v1 and v2)"
+	@echo "make deploy-tags        parameters.json's Tags as Key=Value words (--tags)"
+	@echo "make config-rule-tags   tag the deployed Config rule with policy.yaml's tags (after deploy; RULE_NAME, AWS_REGION)"
 	@echo "make bench      benchmarks against a local emulator; writes bench/results.md"
 
 $(PY):
@@ -29,7 +32,7 @@ $(PY):
 
 $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,deploy-test]'
 	@touch $(STAMP)
 
 venv: $(STAMP)
@@ -63,7 +66,7 @@ runbooks-check: $(STAMP)
 # --- packaging and deployment (issue 4) ---
 # build/IAM_ROOT_NO_ACCESS_KEYS.zip (rule + rdklib + PyYAML for arm64), build/ROOT_KEY_EVENTS.zip,
 # and build/<template>.yaml with the runbooks inlined; docs/deployment.md explains each.
-.PHONY: package cfn-lint deploy-tags
+.PHONY: package cfn-lint deploy-tags deploy-parameters config-rule-tags
 package: $(STAMP)
 	$(PY) scripts/package.py
 
@@ -73,6 +76,18 @@ cfn-lint: package
 # The Tags of parameters.json as the Key=Value words `aws cloudformation deploy --tags` takes.
 deploy-tags: $(PY)
 	@$(PY) scripts/package.py tags parameters.json
+
+# The Parameters of parameters.json as Key=Value words for `--parameter-overrides`: AWS CLI v1
+# and v2 both take these (only v2 reads `file://parameters.json`). Refuses a value the shell
+# would split or expand.
+deploy-parameters: $(PY)
+	@$(PY) scripts/package.py parameters parameters.json
+
+# After `aws cloudformation deploy` (CloudFormation cannot tag AWS::Config::ConfigRule): give the
+# deployed rule policy.yaml's tags. RULE_NAME defaults to ConfigRuleName in parameters.json, the
+# Region to AWS_REGION; templates/policies/config-rule-tags.json is the permission it needs.
+config-rule-tags: $(STAMP)
+	@$(PY) scripts/config_rule_tags.py
 
 
 # --- benchmarks (issue 6) ---

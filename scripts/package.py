@@ -2,6 +2,7 @@
 
   python scripts/package.py            build everything and print the zip sizes
   python scripts/package.py tags FILE  print FILE's "Tags" as Key=Value words for `--tags`
+  python scripts/package.py parameters FILE  the same for "Parameters" (`--parameter-overrides`)
 
 What it builds:
 - build/IAM_ROOT_NO_ACCESS_KEYS.zip: the rule folder (tests and caches left out) plus rdklib and
@@ -268,18 +269,47 @@ def render_templates(destination_dir: Path = BUILD_DIR) -> list[Path]:
     return [render_template(source, destination_dir) for source in sources]
 
 
-def tag_words(configuration_file: Path) -> list[str]:
-    """`Tags` of a template-configuration file as the Key=Value words `aws cloudformation deploy` takes."""
-    configuration = json.loads(configuration_file.read_text(encoding="utf-8"))
-    tags = configuration.get("Tags") or {}
-    if not isinstance(tags, dict):
-        raise PackagingError(f"{configuration_file}: Tags must be an object of key/value strings")
+# Characters that would not survive the unquoted `$(make -s ...)` the deploy commands use: the
+# shell splits words at whitespace and expands *, ? and [ as file patterns (bash also treats a
+# backslash as part of a pattern in some versions).
+_UNSAFE_IN_A_WORD = frozenset("*?[\\")
+
+
+def _key_value_words(configuration_file: Path, section: str) -> list[str]:
+    """One `Key=Value` word for each entry of the file's `section` object, or a PackagingError."""
+    try:
+        configuration = json.loads(configuration_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise PackagingError(f"{configuration_file}: cannot read it as JSON ({error})") from error
+    entries = configuration.get(section) if isinstance(configuration, dict) else None
+    if not isinstance(entries, dict) or not entries:
+        raise PackagingError(f"{configuration_file}: {section} must be a non-empty object of strings")
     words = []
-    for key, value in tags.items():
-        if not isinstance(value, str) or not key or any(c.isspace() for c in f"{key}{value}"):
-            raise PackagingError(f"{configuration_file}: tag {key!r} needs a string value without spaces")
+    for key, value in entries.items():
+        if not isinstance(value, str):
+            raise PackagingError(f"{configuration_file}: {section} {key!r} must be a string, not {value!r}")
+        unsafe = sorted({c for c in f"{key}{value}" if c.isspace() or c in _UNSAFE_IN_A_WORD})
+        if not key or "=" in key or unsafe:
+            shown = ", ".join(repr(c) for c in unsafe) or "an empty key or '=' in the key"
+            raise PackagingError(
+                f"{configuration_file}: {section} {key!r} cannot be passed as one shell word "
+                f"(it holds {shown}); pass it to the AWS CLI by hand, quoted"
+            )
         words.append(f"{key}={value}")
     return words
+
+
+def tag_words(configuration_file: Path) -> list[str]:
+    """`Tags` of a template-configuration file as the Key=Value words `aws cloudformation deploy` takes."""
+    return _key_value_words(configuration_file, "Tags")
+
+
+def parameter_words(configuration_file: Path) -> list[str]:
+    """`Parameters` of a template-configuration file as Key=Value words for `--parameter-overrides`.
+
+    AWS CLI v1 and v2 both take these words; only v2 also reads the file itself (file://).
+    """
+    return _key_value_words(configuration_file, "Parameters")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -287,10 +317,15 @@ def main(argv: list[str] | None = None) -> int:
     subcommands = parser.add_subparsers(dest="command")
     tags = subcommands.add_parser("tags", help="print the Tags of a template-configuration file")
     tags.add_argument("file", type=Path)
+    parameters = subcommands.add_parser(
+        "parameters", help="print the Parameters of a template-configuration file"
+    )
+    parameters.add_argument("file", type=Path)
     arguments = parser.parse_args(argv)
     try:
-        if arguments.command == "tags":
-            print(" ".join(tag_words(arguments.file)))
+        if arguments.command in {"tags", "parameters"}:
+            words = tag_words if arguments.command == "tags" else parameter_words
+            print(" ".join(words(arguments.file)))
             return 0
         for artifact in (build_rule_zip(), build_trigger_zip()):
             print(f"{artifact.relative_to(ROOT)}: {artifact.stat().st_size:,} bytes")

@@ -39,7 +39,7 @@ def shell_lines(command):
 
 def make_targets_in(line):
     found = []
-    for match in re.finditer(r"(?:^|\$\()make\s+([^)\n]*)", line):
+    for match in re.finditer(r"(?:^[ \t]*|\$\()make\s+([^)\n]*)", line, flags=re.MULTILINE):
         words = shlex.split(match.group(1))
         found += [word for word in words if not word.startswith("-") and "=" not in word]
     return found
@@ -53,8 +53,18 @@ def test_buildspec_is_version_0_2_on_python_3_12(buildspec):
 
 def test_every_make_target_it_calls_exists(buildspec, makefile_targets):
     called = [target for _, command in commands(buildspec) for target in make_targets_in(command)]
-    expected = {"venv", "lint", "test-unit", "test-rdk", "package", "cfn-lint", "scan", "deploy-tags"}
-    assert expected <= set(called)
+    assert {
+        "venv",
+        "lint",
+        "test-unit",
+        "test-rdk",
+        "package",
+        "cfn-lint",
+        "scan",
+        "deploy-parameters",
+        "deploy-tags",
+        "config-rule-tags",
+    } <= set(called)
     missing = sorted(set(called) - makefile_targets)
     assert missing == []
     for target in sorted(set(called)):
@@ -91,12 +101,18 @@ def test_deploy_runs_only_when_the_deploy_variable_is_true_and_uses_parameters_j
     lines = shell_lines(deploy)
     assert lines[0] == 'if [ "$DEPLOY" = "true" ]; then'
     call = next(line for line in lines if line.startswith("aws cloudformation deploy"))
-    assert "--parameter-overrides file://parameters.json" in call
+    # Key=Value words, which AWS CLI v1 and v2 both take (v1 cannot read file://parameters.json).
+    assert "--parameter-overrides $(make --no-print-directory -s deploy-parameters)" in call
+    assert "file://" not in deploy
     assert "--template-file build/packaged-single-account.yaml" in call
     assert "$(make --no-print-directory -s deploy-tags)" in call
     [package] = [c for _, c in commands(buildspec) if "aws cloudformation package" in c]
     assert "--template-file build/single-account.yaml" in package
     assert "--output-template-file build/packaged-single-account.yaml" in package
+    # The Config rule's tags (CloudFormation cannot set them) right after the deploy, only then.
+    build = buildspec["phases"]["build"]["commands"]
+    tagging = build[build.index(deploy) + 1]
+    assert shell_lines(tagging) == ['if [ "$DEPLOY" = "true" ]; then', "make config-rule-tags", "fi"]
     # Deploying from post_build would also happen after a failed build.
     assert "post_build" not in buildspec["phases"]
     assert buildspec["phases"]["build"]["on-failure"] == "ABORT"
