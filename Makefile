@@ -15,6 +15,7 @@ help:
 	@echo "make runbooks   validate the remediation runbooks and regenerate their JSON for rdk"
 	@echo "make package    build the Lambda zips and the deployable templates in build/"
 	@echo "make cfn-lint   lint templates/ and build/*.yaml"
+	@echo "make cdk-synth  synthesize cdk/app.py into build/cdk.out and lint it"
 	@echo "make bench      benchmarks against a local emulator; writes bench/results.md"
 
 $(PY):
@@ -69,6 +70,14 @@ cfn-lint: package
 deploy-tags: $(PY)
 	@$(PY) scripts/package.py tags parameters.json
 
+# --- CDK (issue 13) ---
+# cdk/app.py's two stacks, synthesized without the CDK CLI (jsii runs aws-cdk-lib on node) from the
+# zips `make package` just built, then linted. `cd cdk && cdk synth` does the same with the CLI.
+.PHONY: cdk-synth
+cdk-synth: package
+	rm -rf build/cdk.out
+	cd cdk && CDK_OUTDIR=../build/cdk.out ../$(PY) app.py
+	$(VENV)/bin/cfn-lint build/cdk.out/*.template.json
 
 # --- benchmarks (issue 6) ---
 
