@@ -23,6 +23,7 @@ help:
 	@echo "make deploy-parameters  parameters.json's Parameters as Key=Value words (--parameter-overrides, AWS CLI v1 and v2)"
 	@echo "make deploy-tags        parameters.json's Tags as Key=Value words (--tags)"
 	@echo "make config-rule-tags   tag the deployed Config rule with policy.yaml's tags (after deploy; RULE_NAME, AWS_REGION)"
+	@echo "make cdk-synth  synthesize cdk/app.py into build/cdk.out and lint it"
 	@echo "make bench      benchmarks against a local emulator; writes bench/results.md"
 
 $(PY):
@@ -89,6 +90,14 @@ deploy-parameters: $(PY)
 config-rule-tags: $(STAMP)
 	@$(PY) scripts/config_rule_tags.py
 
+# --- CDK (issue 13) ---
+# cdk/app.py's two stacks, synthesized without the CDK CLI (jsii runs aws-cdk-lib on node) from the
+# zips `make package` just built, then linted. `cd cdk && cdk synth` does the same with the CLI.
+.PHONY: cdk-synth
+cdk-synth: package
+	rm -rf build/cdk.out
+	cd cdk && CDK_OUTDIR=../build/cdk.out ../$(PY) app.py
+	$(VENV)/bin/cfn-lint build/cdk.out/*.template.json
 
 # --- benchmarks (issue 6) ---
 
