@@ -61,12 +61,18 @@ _own_role_clients: dict[tuple[object, ...], BaseClient] = {}
 _client_lock = threading.Lock()
 
 
-def client_config(policy: BudgetPolicy, *, retry_mode: str = "standard") -> Config:
+def client_config(
+    policy: BudgetPolicy, *, retry_mode: str = "standard", max_pool_connections: int | None = None
+) -> Config:
+    """`max_pool_connections`: set it to the number of threads sharing the client, or botocore's
+    pool of 10 drops (and reopens) connections whenever more threads call at once."""
+    pool = {} if max_pool_connections is None else {"max_pool_connections": max(1, max_pool_connections)}
     return Config(
         connect_timeout=policy.connect_timeout,
         read_timeout=policy.read_timeout,
         retries={"mode": retry_mode, "total_max_attempts": policy.max_attempts},
         user_agent_extra="rootkeys",
+        **pool,
     )
 
 

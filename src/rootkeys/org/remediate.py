@@ -240,7 +240,7 @@ class OrgRemediator:
         self.trail = trail or AuditTrail(None)
         self.on_start = on_start or (lambda _count: None)
         self.on_account = on_account or (lambda _outcome: None)
-        config = client_config(ORG_POLICY, retry_mode="adaptive")
+        config = client_config(ORG_POLICY, retry_mode="adaptive", max_pool_connections=options.concurrency)
         self.sts = instrumented(regional_sts_client(self.session, self.region, config), ORG_POLICY)
         self.organizations = instrumented(
             self.session.client("organizations", region_name=self.region, config=config), ORG_POLICY
