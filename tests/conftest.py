@@ -230,10 +230,16 @@ def org_emulator(org_server, monkeypatch):
     on; every member's root without credentials. AWS_ENDPOINT_URL points at the server. The request
     log starts empty (the setup's requests are dropped).
     """
+    yield from _fresh_organization(org_server, monkeypatch)
+
+
+def _fresh_organization(org_server, monkeypatch, members=None):
+    """Reset the server, build the organization (the default one, or these MemberSpecs), point
+    AWS_ENDPOINT_URL at it and yield it with an empty request log."""
     import urllib.request
 
     from rootkeys_dev.org_emulator import OrgRootModel
-    from rootkeys_dev.org_setup import build_organization
+    from rootkeys_dev.org_setup import DEFAULT_MEMBERS, build_organization
 
     request = urllib.request.Request(f"{org_server}/moto-api/reset", method="POST")
     with urllib.request.urlopen(request, timeout=10) as response:
@@ -241,7 +247,7 @@ def org_emulator(org_server, monkeypatch):
     monkeypatch.setenv("AWS_ENDPOINT_URL", org_server)
     model = OrgRootModel()
     with model.install():
-        org = build_organization(org_server, model)
+        org = build_organization(org_server, model, DEFAULT_MEMBERS if members is None else members)
         model.clear_requests()
         yield org
 
@@ -249,18 +255,21 @@ def org_emulator(org_server, monkeypatch):
 @pytest.fixture
 def org_of_fifty(org_server, monkeypatch):
     """An organization of 50 members (plus the management account) on a clean server."""
-    import urllib.request
+    from rootkeys_dev.org_setup import MemberSpec
 
-    from rootkeys_dev.org_emulator import OrgRootModel
-    from rootkeys_dev.org_setup import MemberSpec, build_organization
+    yield from _fresh_organization(
+        org_server, monkeypatch, [MemberSpec(f"member-{n:02d}") for n in range(50)]
+    )
 
-    urllib.request.urlopen(urllib.request.Request(f"{org_server}/moto-api/reset", method="POST"), timeout=10)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", org_server)
-    model = OrgRootModel()
-    with model.install():
-        org = build_organization(org_server, model, [MemberSpec(f"member-{n:02d}") for n in range(50)])
-        model.clear_requests()
-        yield org
+
+@pytest.fixture
+def org_of_a_thousand(org_server, monkeypatch):
+    """An organization of 1,000 members (plus the management account) on a clean server."""
+    from rootkeys_dev.org_setup import MemberSpec
+
+    yield from _fresh_organization(
+        org_server, monkeypatch, [MemberSpec(f"member-{n:04d}") for n in range(1000)]
+    )
 
 
 @pytest.fixture

@@ -25,11 +25,11 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 import aws_cdk as cdk  # noqa: E402
 import package  # noqa: E402
+from lint_and_schema import assert_cfn_lint_clean  # noqa: E402
 from root_access_keys import spec  # noqa: E402
 from rootkeys_cdk import ArtifactError, RootKeysOrganization, RootKeysSingleAccount  # noqa: E402
 from rootkeys_cdk.tags import deployment_tags  # noqa: E402
 
-CFN_LINT = Path(sys.executable).with_name("cfn-lint")
 MANUAL_RUNBOOK = ROOT / "remediation" / "root-access-keys-manual.yaml"
 CENTRAL_RUNBOOK = ROOT / "remediation" / "root-access-keys-central.yaml"
 FUNCTIONS = {"RuleFunction": "IAM_ROOT_NO_ACCESS_KEYS.zip", "KeyEventFunction": "ROOT_KEY_EVENTS.zip"}
@@ -118,14 +118,7 @@ def test_cfn_lint_passes_on_every_synthesized_template_and_the_member_stack_set_
     member_body.write_text(json.dumps(synth["member"]))
     files = [*sorted(synth["outdir"].glob("*.template.json")), member_body]
     assert len(files) == 5
-    result = subprocess.run(
-        [str(CFN_LINT), "--format", "parseable", *map(str, files)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.strip() == ""
+    assert_cfn_lint_clean(files)
 
 
 @pytest.mark.parametrize(("stack", "template"), [("Plain", "single-account"), ("Org", "org-central")])

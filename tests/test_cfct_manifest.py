@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import package  # noqa: E402
+from lint_and_schema import closed_object  # noqa: E402
 
 MANIFEST = ROOT / "docs" / "cfct" / "manifest.yaml"
 README = ROOT / "docs" / "cfct" / "README.md"
@@ -33,28 +34,19 @@ ALFRED_SSM = re.compile(r"^\$\[alfred_ssm_(/[\w/.-]+)\]$")
 OUTPUT = re.compile(r"^\$\[output_(\w+)\]$")
 
 
-def _closed(required: dict, optional: dict | None = None) -> dict:
-    return {
-        "type": "object",
-        "properties": {**required, **(optional or {})},
-        "required": list(required),
-        "additionalProperties": False,
-    }
-
-
 _STRING = {"type": "string"}
 _STRINGS = {"type": "array", "items": _STRING}
-MANIFEST_SCHEMA = _closed(
+MANIFEST_SCHEMA = closed_object(
     {"region": _STRING, "version": {"const": "2021-03-15"}},
     {
         "enable_stack_set_deletion": {"type": "boolean"},
         "resources": {
             "type": "array",
-            "items": _closed(
+            "items": closed_object(
                 {
                     "name": _STRING,
                     "resource_file": _STRING,
-                    "deployment_targets": _closed(
+                    "deployment_targets": closed_object(
                         {}, {"accounts": {"type": "array"}, "organizational_units": _STRINGS}
                     ),
                     "deploy_method": {"enum": ["scp", "stack_set", "rcp"]},
@@ -64,12 +56,12 @@ MANIFEST_SCHEMA = _closed(
                     "parameter_file": _STRING,
                     "parameters": {
                         "type": "array",
-                        "items": _closed({"parameter_key": _STRING, "parameter_value": {}}),
+                        "items": closed_object({"parameter_key": _STRING, "parameter_value": {}}),
                     },
                     "regions": {"type": "array", "items": _STRING, "uniqueItems": True},
                     "export_outputs": {
                         "type": "array",
-                        "items": _closed({"name": _STRING, "value": _STRING}),
+                        "items": closed_object({"name": _STRING, "value": _STRING}),
                     },
                 },
             ),

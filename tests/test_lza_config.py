@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import package  # noqa: E402
+from lint_and_schema import closed_object  # noqa: E402
 from root_access_keys import spec  # noqa: E402
 from root_access_keys.parameters import parse_rule_parameters  # noqa: E402
 
@@ -41,16 +42,7 @@ _TEXT = {"type": "string", "minLength": 1}
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 
 
-def _closed(required: dict, optional: dict | None = None) -> dict:
-    return {
-        "type": "object",
-        "properties": {**required, **(optional or {})},
-        "required": list(required),
-        "additionalProperties": False,
-    }
-
-
-_TARGETS = _closed(
+_TARGETS = closed_object(
     {},
     {
         "accounts": _STRINGS,
@@ -59,15 +51,15 @@ _TARGETS = _closed(
         "organizationalUnits": _STRINGS,
     },
 )
-_LAMBDA = _closed(
+_LAMBDA = closed_object(
     {"sourceFilePath": _TEXT, "handler": _TEXT, "runtime": _TEXT, "rolePolicyFile": _TEXT},
     {"timeout": {"type": "number"}},
 )
-_CUSTOM_RULE = _closed(
+_CUSTOM_RULE = closed_object(
     {
         "lambda": _LAMBDA,
         "maximumExecutionFrequency": {"type": "string"},
-        "triggeringResources": _closed(
+        "triggeringResources": closed_object(
             {
                 "lookupType": {"type": "string"},
                 "lookupKey": _TEXT,
@@ -77,7 +69,7 @@ _CUSTOM_RULE = _closed(
     },
     {"configurationChanges": {"type": "boolean"}, "periodic": {"type": "boolean"}},
 )
-_REMEDIATION = _closed(
+_REMEDIATION = closed_object(
     {"rolePolicyFile": _TEXT, "automatic": {"type": "boolean"}, "targetId": _TEXT},
     {
         "excludeRegions": _STRINGS,
@@ -88,11 +80,13 @@ _REMEDIATION = _closed(
         "targetVersion": _TEXT,
         "parameters": {
             "type": "array",
-            "items": _closed({"name": _TEXT, "value": _TEXT, "type": {"enum": ["String", "StringList"]}}),
+            "items": closed_object(
+                {"name": _TEXT, "value": _TEXT, "type": {"enum": ["String", "StringList"]}}
+            ),
         },
     },
 )
-_RULE = _closed(
+_RULE = closed_object(
     {"name": _TEXT},
     {
         "complianceResourceTypes": {"type": "array", "items": _TEXT},
@@ -101,33 +95,40 @@ _RULE = _closed(
         "identifier": _TEXT,
         "inputParameters": {"anyOf": [{"type": "object", "additionalProperties": _TEXT}, {"type": "null"}]},
         "remediation": _REMEDIATION,
-        "tags": {"type": "array", "items": _closed({"key": {"type": "string"}, "value": {"type": "string"}})},
+        "tags": {
+            "type": "array",
+            "items": closed_object({"key": {"type": "string"}, "value": {"type": "string"}}),
+        },
         "type": _TEXT,
     },
 )
-AWS_CONFIG_SCHEMA = _closed(
+AWS_CONFIG_SCHEMA = closed_object(
     {"enableConfigurationRecorder": {"type": "boolean"}},
     {
-        "aggregation": _closed({"enable": {"type": "boolean"}}, {"delegatedAdminAccount": _TEXT}),
+        "aggregation": closed_object({"enable": {"type": "boolean"}}, {"delegatedAdminAccount": _TEXT}),
         "deploymentTargets": _TARGETS,
         "enableDeliveryChannel": {"type": "boolean"},
         "overrideExisting": {"type": "boolean"},
         "ruleSets": {
             "type": "array",
-            "items": _closed({"deploymentTargets": _TARGETS, "rules": {"type": "array", "items": _RULE}}),
+            "items": closed_object(
+                {"deploymentTargets": _TARGETS, "rules": {"type": "array", "items": _RULE}}
+            ),
         },
     },
 )
-SSM_AUTOMATION_SCHEMA = _closed(
+SSM_AUTOMATION_SCHEMA = closed_object(
     {
         "documentSets": {
             "type": "array",
-            "items": _closed(
+            "items": closed_object(
                 {
-                    "shareTargets": _closed({}, {"accounts": _STRINGS, "organizationalUnits": _STRINGS}),
+                    "shareTargets": closed_object(
+                        {}, {"accounts": _STRINGS, "organizationalUnits": _STRINGS}
+                    ),
                     "documents": {
                         "type": "array",
-                        "items": _closed({"name": _TEXT, "template": _TEXT}, {"targetType": _TEXT}),
+                        "items": closed_object({"name": _TEXT, "template": _TEXT}, {"targetType": _TEXT}),
                     },
                 }
             ),

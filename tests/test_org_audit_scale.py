@@ -6,15 +6,10 @@ and the same accounts in the JSON, CSV and HTML outputs. Speed is measured in `m
 
 import csv
 import json
-import urllib.request
 from collections import Counter
-
-import pytest
 
 from rootkeys.cli import main
 from rootkeys_dev.emulator import RootKey, RootState
-from rootkeys_dev.org_emulator import OrgRootModel
-from rootkeys_dev.org_setup import MemberSpec, build_organization
 
 MEMBERS = 1000
 # moto's ListAccounts pages hold 100 accounts (AWS's hold at most 20): 1,001 accounts take 11 pages.
@@ -34,24 +29,11 @@ def expected_verdict(number: int) -> str:
     return "NON_COMPLIANT" if number % 7 == 0 or number % 11 == 0 else "COMPLIANT"
 
 
-@pytest.fixture
-def org_of_a_thousand(org_server, monkeypatch):
-    request = urllib.request.Request(f"{org_server}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(request, timeout=10) as response:
-        response.read()
-    monkeypatch.setenv("AWS_ENDPOINT_URL", org_server)
-    model = OrgRootModel()
-    with model.install():
-        members = [MemberSpec(f"member-{number:04d}") for number in range(MEMBERS)]
-        org = build_organization(org_server, model, members)
-        for number, account in enumerate(org.member_ids):
-            model.set_root(account, root_state(number))
-        model.clear_requests()
-        yield org
-
-
 def test_a_thousand_members_each_audited_once_in_its_own_session(org_of_a_thousand, capsys, caplog, tmp_path):
     org, model = org_of_a_thousand, org_of_a_thousand.model
+    assert len(org.member_ids) == MEMBERS
+    for number, account in enumerate(org.member_ids):
+        model.set_root(account, root_state(number))
     csv_path, html_path = tmp_path / "inventory.csv", tmp_path / "report.html"
 
     code = main(

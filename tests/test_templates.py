@@ -13,13 +13,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import package  # noqa: E402
+from lint_and_schema import CFN_LINT, assert_cfn_lint_clean  # noqa: E402
 from root_access_keys import spec  # noqa: E402
 from root_access_keys.parameters import parse_rule_parameters  # noqa: E402
 
 TEMPLATES = ROOT / "templates"
 TEMPLATE_NAMES = ("single-account", "org-member-role", "org-central", "conformance-pack")
 CONFORMANCE_PACK_BODY_LIMIT = 51_200
-CFN_LINT = Path(sys.executable).with_name("cfn-lint")
 RDK = Path(sys.executable).with_name("rdk")
 MANUAL_RUNBOOK = ROOT / "remediation" / "root-access-keys-manual.yaml"
 CENTRAL_RUNBOOK = ROOT / "remediation" / "root-access-keys-central.yaml"
@@ -61,14 +61,7 @@ def test_cfn_lint_passes_on_every_template_and_rendered_copy(rendered):
     files = [TEMPLATES / f"{name}.yaml" for name in TEMPLATE_NAMES]
     files += [rendered / f"{name}.yaml" for name in TEMPLATE_NAMES]
     assert all(path.is_file() for path in files)
-    result = subprocess.run(
-        [str(CFN_LINT), "--format", "parseable", *map(str, files)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.strip() == ""
+    assert_cfn_lint_clean(files)
 
 
 def test_rdk_create_rule_template_still_produces_a_valid_template(tmp_path):
