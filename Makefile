@@ -14,6 +14,7 @@ help:
 	@echo "make lint       ruff"
 	@echo "make runbooks   validate the remediation runbooks and regenerate their JSON for rdk"
 	@echo "make package    build the Lambda zips and the deployable templates in build/"
+	@echo "make policy-metadata  regenerate policy.json, the rule tags and the README table from policy.yaml"
 	@echo "make cfn-lint   lint templates/ and build/*.yaml"
 	@echo "make bench      benchmarks against a local emulator; writes bench/results.md"
 
@@ -56,11 +57,16 @@ runbooks-check: $(STAMP)
 	$(PY) scripts/build_runbooks.py --check
 
 # --- packaging and deployment (issue 4) ---
-# build/IAM_ROOT_NO_ACCESS_KEYS.zip (rule + rdklib + PyYAML for arm64), build/ROOT_KEY_EVENTS.zip,
+# build/IAM_ROOT_NO_ACCESS_KEYS.zip (rule + rdklib for arm64), build/ROOT_KEY_EVENTS.zip,
 # and build/<template>.yaml with the runbooks inlined; docs/deployment.md explains each.
-.PHONY: package cfn-lint deploy-tags
-package: $(STAMP)
+.PHONY: package cfn-lint deploy-tags policy-metadata
+package: policy-metadata
 	$(PY) scripts/package.py
+
+# policy.yaml feeds policy.json (what the Lambda reads: no PyYAML at run time), the rule's tags in
+# parameters.json and the README framework table; the tests fail when any of them drifts.
+policy-metadata: $(STAMP)
+	$(PY) scripts/policy_metadata.py --write
 
 cfn-lint: package
 	$(VENV)/bin/cfn-lint templates/*.yaml build/*.yaml
