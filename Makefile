@@ -18,6 +18,9 @@ help:
 	@echo "make lint       ruff"
 	@echo "make runbooks   validate the remediation runbooks and regenerate their JSON for rdk"
 	@echo "make package    build the Lambda zips and the deployable templates in build/"
+	@echo "make policy-metadata  regenerate policy.json, the rule tags and the README table from policy.yaml"
+	@echo "make rdk-parameters   repair the rule's parameters.json for rdk (e.g. after rdk modify)"
+	@echo "make rdk-tag-script   write build/rdk-tag-config-rule.sh (tags for rdk create-rule-template)"
 	@echo "make cfn-lint   lint templates/ and build/*.yaml"
 	@echo "make scan       checkov and cfn-guard (AWS Control Tower proactive controls) on the templates"
 	@echo "make deploy-parameters  parameters.json's Parameters as Key=Value words (--parameter-overrides, AWS CLI v1 and v2)"
@@ -65,14 +68,32 @@ runbooks-check: $(STAMP)
 	$(PY) scripts/build_runbooks.py --check
 
 # --- packaging and deployment (issue 4) ---
-# build/IAM_ROOT_NO_ACCESS_KEYS.zip (rule + rdklib + PyYAML for arm64), build/ROOT_KEY_EVENTS.zip,
+# build/IAM_ROOT_NO_ACCESS_KEYS.zip (rule + rdklib for arm64), build/ROOT_KEY_EVENTS.zip,
 # and build/<template>.yaml with the runbooks inlined; docs/deployment.md explains each.
-.PHONY: package cfn-lint deploy-tags deploy-parameters config-rule-tags
-package: $(STAMP)
+.PHONY: package cfn-lint deploy-tags deploy-parameters config-rule-tags policy-metadata
+package: policy-metadata
 	$(PY) scripts/package.py
+
+# policy.yaml feeds policy.json (what the Lambda reads: no PyYAML at run time), the rule's tags in
+# parameters.json and the README framework table; the tests fail when any of them drifts.
+policy-metadata: $(STAMP)
+	$(PY) scripts/policy_metadata.py --write
 
 cfn-lint: package
 	$(VENV)/bin/cfn-lint templates/*.yaml build/*.yaml
+
+# --- deploying with rdk (issue 13): see "Deploying with rdk" in README.md ---
+# rdk-parameters repairs rules/IAM_ROOT_NO_ACCESS_KEYS/parameters.json after `rdk modify` (runtime,
+# description, CodeKey, remediation, SSMAutomation, tags) from spec.py, remediation/policies.json and
+# policy.yaml, keeping a valid frequency and parameter values; it first refreshes what rdk zips and
+# reads (policy.json, the runbook JSON). rdk-tag-script writes build/rdk-tag-config-rule.sh, which
+# tags the rule deployed from `rdk create-rule-template` (rdk's own tag script cannot run).
+.PHONY: rdk-parameters rdk-tag-script
+rdk-parameters: policy-metadata runbooks
+	$(PY) scripts/rdk_parameters.py --write $(RDK_PARAMETERS_ARGS)
+
+rdk-tag-script: rdk-parameters
+	$(PY) scripts/rdk_tag_script.py
 
 # The Tags of parameters.json as the Key=Value words `aws cloudformation deploy --tags` takes.
 deploy-tags: $(PY)

@@ -85,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
             if not target.is_file() or target.read_text(encoding="utf-8") != text:
                 stale.append(str(target.relative_to(ROOT)))
             continue
+        if target.is_file() and target.read_text(encoding="utf-8") == text:
+            continue  # unchanged: never rewrite a file other processes (parallel tests) may be reading
         OUTPUT_DIR.mkdir(exist_ok=True)
         target.write_text(text, encoding="utf-8")
         print(f"wrote {target.relative_to(ROOT)}")

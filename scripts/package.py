@@ -5,10 +5,11 @@
   python scripts/package.py parameters FILE  the same for "Parameters" (`--parameter-overrides`)
 
 What it builds:
-- build/IAM_ROOT_NO_ACCESS_KEYS.zip: the rule folder (tests and caches left out) plus rdklib and
-  PyYAML, installed for the Lambda platform (arm64, CPython 3.12) and kept pure Python (PyYAML's
-  optional C binding is left out). boto3 and botocore are not bundled: the python3.12 runtime
-  provides them.
+- build/IAM_ROOT_NO_ACCESS_KEYS.zip: the rule folder (tests, caches and the policy.yaml source
+  left out) plus rdklib, installed for the Lambda platform (arm64, CPython 3.12), pure Python.
+  The rule reads policy.json (generated from policy.yaml by `make policy-metadata`, which
+  `make package` runs first), so PyYAML is not needed at run time and not bundled. boto3 and
+  botocore are not bundled: the python3.12 runtime provides them.
 - build/ROOT_KEY_EVENTS.zip: the small near-real-time trigger function (boto3 only).
 - build/<template>.yaml for every templates/*.yaml: the same template with each
   `Fn::Transform: AWS::Include` of a local file replaced by that file's content, so the
@@ -42,7 +43,7 @@ RULE_ZIP = BUILD_DIR / f"{RULE_NAME}.zip"
 TRIGGER_ZIP = BUILD_DIR / "ROOT_KEY_EVENTS.zip"
 
 # Bundled at the versions installed in the build venv, i.e. the versions the tests ran with.
-BUNDLED_DISTRIBUTIONS = ("rdklib", "PyYAML")
+BUNDLED_DISTRIBUTIONS = ("rdklib",)
 # Lambda's python3.12 runtime on arm64 (Amazon Linux 2023, glibc 2.34).
 PIP_PLATFORM_ARGS = (
     "--platform",
@@ -53,15 +54,12 @@ PIP_PLATFORM_ARGS = (
     "--python-version",
     "3.12",
 )
-# Installed alongside the bundled packages but never imported at run time. PyYAML's optional
-# libyaml binding is 94% of the zip; yaml.safe_load falls back to the pure-Python parser, and
-# the rule parses one small file per cold start.
-EXCLUDED_TOP_LEVEL = frozenset({"rdklibtest", "bin", "_yaml"})
-EXCLUDED_BINARY_PREFIXES = ("yaml/_yaml.",)
+# Installed alongside the bundled packages but never imported at run time.
+EXCLUDED_TOP_LEVEL = frozenset({"rdklibtest", "bin"})
 EXCLUDED_DIR_NAMES = frozenset({"__pycache__", ".pytest_cache", ".hypothesis"})
 EXCLUDED_SUFFIXES = (".pyc", ".pyo")
-# RDK metadata and unit tests stay out of the function code.
-RULE_EXCLUDED_FILES = frozenset({"parameters.json"})
+# RDK metadata, unit tests and the YAML source of policy.json stay out of the function code.
+RULE_EXCLUDED_FILES = frozenset({"parameters.json", "root_access_keys/policy.yaml"})
 ZIP_TIMESTAMP = (2020, 1, 1, 0, 0, 0)
 INCLUDE_TRANSFORM = "AWS::Include"
 
@@ -92,8 +90,7 @@ def _tree_files(base: Path) -> Iterator[tuple[Path, str]]:
         name = relative.as_posix()
         if not path.is_file() or not _wanted(relative) or relative.parts[0] in EXCLUDED_TOP_LEVEL:
             continue
-        if not name.startswith(EXCLUDED_BINARY_PREFIXES):
-            yield path, name
+        yield path, name
 
 
 def _install_dependencies(target: Path) -> None:

@@ -1,9 +1,10 @@
-"""Write (or check) what policy.yaml feeds: parameters.json "Tags" and the README framework table.
+"""Write (or check) what policy.yaml feeds: policy.json, parameters.json "Tags", the README table.
 
     python scripts/policy_metadata.py          # check: exit 1 and say what is stale
-    python scripts/policy_metadata.py --write  # rewrite both from policy.yaml
+    python scripts/policy_metadata.py --write  # rewrite all three from policy.yaml (make policy-metadata)
 
-Only the "Tags" key of parameters.json and the block between the README markers are touched.
+policy.json is what the Lambda function reads (it needs no PyYAML); only the "Tags" key of
+parameters.json and the block between the README markers are touched.
 """
 
 import argparse
@@ -19,12 +20,31 @@ TABLE_START = "<!-- frameworks table: generated from policy.yaml by scripts/poli
 TABLE_END = "<!-- end of frameworks table -->"
 
 sys.path.insert(0, str(RULE_DIR))
-from root_access_keys.metadata import config_tags, frameworks_table, load_policy  # noqa: E402
+from root_access_keys.metadata import (  # noqa: E402
+    POLICY_JSON,
+    Policy,
+    PolicyMetadataError,
+    config_tags,
+    frameworks_table,
+    parse_policy,
+    read_policy_yaml,
+    render_policy_json,
+)
+
+
+def source_policy() -> Policy:
+    """The policy as policy.yaml (not the generated policy.json) says."""
+    return parse_policy(read_policy_yaml())
+
+
+def policy_json_text() -> str:
+    """What policy.json must hold."""
+    return render_policy_json(read_policy_yaml())
 
 
 def tags_json() -> str:
     """parameters.json's "Tags" value: a JSON string of [{"Key", "Value"}]."""
-    return json.dumps(config_tags(load_policy()))
+    return json.dumps(config_tags(source_policy()))
 
 
 def readme_table_block(readme: str) -> str:
@@ -36,7 +56,7 @@ def readme_table_block(readme: str) -> str:
 def _write_readme(readme: str) -> str:
     start = readme.index(TABLE_START) + len(TABLE_START)
     end = readme.index(TABLE_END, start)
-    return readme[:start] + "\n" + frameworks_table(load_policy()) + "\n" + readme[end:]
+    return readme[:start] + "\n" + frameworks_table(source_policy()) + "\n" + readme[end:]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,20 +64,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true", help="rewrite the files instead of checking them")
     args = parser.parse_args(argv)
 
+    try:
+        wanted_policy = policy_json_text()
+    except PolicyMetadataError as error:
+        sys.stderr.write(f"{error}\n")
+        return 1
+    stale = []
+    current_policy = POLICY_JSON.read_text(encoding="utf-8") if POLICY_JSON.is_file() else None
+    if current_policy != wanted_policy:
+        stale.append(str(POLICY_JSON.relative_to(ROOT)))
+        if args.write:
+            POLICY_JSON.write_text(wanted_policy, encoding="utf-8")
     parameters = json.loads(PARAMETERS_JSON.read_text(encoding="utf-8"))
     readme = README.read_text(encoding="utf-8")
-    stale = []
     if parameters.get("Tags") != tags_json():
         stale.append(f"{PARAMETERS_JSON.relative_to(ROOT)} Tags")
         if args.write:
             parameters["Tags"] = tags_json()
             PARAMETERS_JSON.write_text(json.dumps(parameters, indent=2) + "\n", encoding="utf-8")
-    if readme_table_block(readme) != frameworks_table(load_policy()):
+    if readme_table_block(readme) != frameworks_table(source_policy()):
         stale.append("README.md frameworks table")
         if args.write:
             README.write_text(_write_readme(readme), encoding="utf-8")
     if stale and not args.write:
-        sys.stderr.write(f"Out of date with policy.yaml: {', '.join(stale)}. Run {__file__} --write\n")
+        sys.stderr.write(f"Out of date with policy.yaml: {', '.join(stale)}. Run make policy-metadata\n")
         return 1
     for item in stale:
         sys.stdout.write(f"updated {item}\n")

@@ -14,6 +14,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import boto3
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,7 +123,9 @@ def _child(zip_path, runtime_dir, endpoint, event, *, extra_env=None):
 def _run_clean(zip_path, runtime_dir, endpoint, event, *, extra_env=None):
     result = _child(zip_path, runtime_dir, endpoint, event, extra_env=extra_env)
     assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    outcome["log"] = result.stdout + result.stderr
+    return outcome
 
 
 def _stdlib_dirs():
@@ -136,11 +139,14 @@ def test_zip_holds_the_rule_and_its_bundled_libraries_but_not_tests_or_the_sdk(a
     assert "IAM_ROOT_NO_ACCESS_KEYS.py" in names
     assert "root_access_keys/handler.py" in names
     assert "rdklib/evaluator.py" in names
-    assert "yaml/__init__.py" in names
+    # The rule reads policy.json; PyYAML and the YAML source stay out (rdk's zip has no PyYAML either).
+    assert "root_access_keys/policy.json" in names
+    assert "root_access_keys/policy.yaml" not in names
+    assert not any(name.split("/")[0] in {"yaml", "_yaml"} or name.startswith("PyYAML") for name in names)
     rule_files = {
         f"root_access_keys/{path.name}"
         for path in (package.RULE_DIR / "root_access_keys").iterdir()
-        if path.is_file() and path.suffix != ".pyc"
+        if path.is_file() and path.suffix not in {".pyc", ".yaml"}
     }
     assert rule_files <= names, rule_files - names
     assert not any(name.endswith("_test.py") for name in names)
@@ -196,9 +202,12 @@ def test_packaged_zip_evaluates_a_scheduled_event_in_a_clean_interpreter(
     ]
     assert strays == []
     assert any(origin.startswith(f"{artifacts['rule']}/rdklib/") for origin in outcome["origins"])
+    # The finding's framework list comes from policy.json: no YAML parser is loaded on either path.
+    assert not any("/yaml/" in origin for origin in outcome["origins"])
     if rule_parameters:
-        # The finding's framework list comes from policy.yaml, parsed by the bundled PyYAML.
-        assert any(origin.startswith(f"{artifacts['rule']}/yaml/") for origin in outcome["origins"])
+        hub = boto3.client("securityhub", region_name="us-east-1", endpoint_url=endpoint)
+        finding_ids = [finding["Id"] for finding in hub.get_findings()["Findings"]]
+        assert f"IAM_ROOT_NO_ACCESS_KEYS/aws/us-east-1/{ACCOUNT_ID}" in finding_ids
     # The numbers docs/deployment.md quotes; printed, never asserted.
     print(
         f"\ncold evaluation: import {outcome['import_ms']} ms, total {outcome['total_ms']} ms, "

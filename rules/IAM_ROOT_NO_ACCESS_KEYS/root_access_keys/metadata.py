@@ -1,21 +1,27 @@
-"""The rule's compliance metadata, read once from policy.yaml, and what is derived from it.
+"""The rule's compliance metadata, read once, and what is derived from it.
 
 policy.yaml is the single source: the Config rule tags, the README's framework table and the
 Security Hub finding's related requirements are produced here, so they cannot drift apart.
-PyYAML is imported only when the file is first read (evaluations that never need the metadata
-never import it).
+At run time the rule reads policy.json, the same document generated from policy.yaml at build
+time (`make policy-metadata`): a Lambda zipped by `rdk deploy` holds only the rule folder and
+the rdklib layer, without PyYAML. A test proves the committed policy.json matches policy.yaml.
 """
 
+import json
 import re
 import sys
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
-POLICY_FILE = Path(__file__).with_name("policy.yaml")
+POLICY_FILE = Path(__file__).with_name("policy.yaml")  # the source, edited by people
+POLICY_JSON = POLICY_FILE.with_suffix(".json")  # generated from it, read at run time
+GENERATED_KEY = "_generated"
+GENERATED_NOTE = "from policy.yaml by `make policy-metadata`: edit policy.yaml, not this file"
 
 MAX_RELATED_REQUIREMENTS = 32  # Security Hub's limit for Compliance.RelatedRequirements
 MAX_TAGS = 50  # AWS Config TagResource / PutConfigRule
@@ -146,14 +152,39 @@ def parse_policy(document: object) -> Policy:
 
 @cache
 def load_policy() -> Policy:
-    """Read and validate policy.yaml (once per process: warm Lambda invocations reuse it)."""
-    import yaml  # noqa: PLC0415 - only evaluations that need the metadata pay for the import
+    """Read and validate policy.json (once per process: warm Lambda invocations reuse it).
+
+    Read as package data, so it is found wherever the package is imported from (a Lambda task
+    directory, site-packages, or a zip on sys.path)."""
+    try:
+        text = (
+            resources.files(__package__ or "root_access_keys").joinpath(POLICY_JSON.name).read_text("utf-8")
+        )
+        document = json.loads(text)
+    except (OSError, ValueError) as error:
+        raise PolicyMetadataError(f"Cannot read {POLICY_JSON.name}: {error}") from error
+    return parse_policy(document)
+
+
+def read_policy_yaml(path: Path = POLICY_FILE) -> object:
+    """The decoded policy.yaml; build time only (PyYAML is not part of the Lambda package)."""
+    import yaml  # noqa: PLC0415 - the rule never calls this, so the Lambda never imports PyYAML
 
     try:
-        document = yaml.safe_load(POLICY_FILE.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
-        raise PolicyMetadataError(f"Cannot read {POLICY_FILE.name}: {error}") from error
-    return parse_policy(document)
+        raise PolicyMetadataError(f"Cannot read {path.name}: {error}") from error
+
+
+def render_policy_json(document: object) -> str:
+    """policy.json's text for a decoded policy.yaml, after validating it."""
+    parse_policy(document)
+    stamped = {GENERATED_KEY: GENERATED_NOTE, **document}  # type: ignore[dict-item]
+    try:
+        text = json.dumps(stamped, indent=2, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as error:  # dates and other YAML-only values
+        raise PolicyMetadataError(f"policy.yaml holds a value JSON cannot carry: {error}") from error
+    return text + "\n"
 
 
 def related_requirements(policy: Policy) -> list[str]:
