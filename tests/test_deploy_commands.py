@@ -29,7 +29,8 @@ REGION = "eu-west-1"
 def readme_deploy_block() -> str:
     readme = (ROOT / "README.md").read_text()
     blocks = re.findall(r"```sh\n(.*?)```", readme, flags=re.DOTALL)
-    [block] = [b for b in blocks if "aws cloudformation deploy" in b]
+    # The single-account block (the rdk section has its own deploy of rdk's template).
+    [block] = [b for b in blocks if "aws cloudformation deploy" in b and "deploy-parameters" in b]
     return block
 
 
