@@ -9,6 +9,9 @@ from typing import Any
 from .cold import ColdResult
 from .in_process import ApiCallResult, WarmResult
 from .org import OrgResult
+from .org_audit_report import details as org_audit_details
+from .org_audit_report import rows as org_audit_rows
+from .org_audit_results import OrgAuditResult
 from .package import LAMBDA_ZIP_LIMIT, PackageSize
 from .stats import ratio
 
@@ -24,9 +27,10 @@ class Results:
     cold: ColdResult
     warm: WarmResult
     org: OrgResult
+    org_audit: OrgAuditResult
     package: tuple[PackageSize | None, PackageSize]
     reliability: dict[str, Any] | None
-    settings: dict[str, int]
+    settings: dict[str, Any]
 
 
 def _x(value: float) -> str:
@@ -127,7 +131,7 @@ def _main_table(results: Results) -> list[str]:
             f"{minimal.size / 1024:.0f} KiB | Lambda's 50 MB zip limit | "
             f"{ratio(minimal.size, LAMBDA_ZIP_LIMIT):.2%} | - |"
         )
-    return rows
+    return rows + org_audit_rows(results.org_audit)
 
 
 def _details(results: Results) -> list[str]:
@@ -172,6 +176,7 @@ def _details(results: Results) -> list[str]:
     ]
     for problem in (org.wrong_verdicts + org.isolation_failures + org.root_model_mismatches)[:10]:
         lines.append(f"  - {problem}")
+    lines += org_audit_details(results.org_audit)
     lines += _reliability(results.reliability)
     return lines
 
@@ -193,7 +198,7 @@ def _reliability(tally: dict[str, Any] | None) -> list[str]:
 
 
 def render(results: Results) -> str:
-    settings = ", ".join(f"{name}={value}" for name, value in results.settings.items())
+    settings = ", ".join(f"{name}={value}" for name, value in results.settings.items() if name != "org_audit")
     header = [
         "## Benchmark results",
         "",

@@ -17,6 +17,8 @@ from typing import Any
 from . import cold, in_process, org, package
 from .aws_env import use_in_this_process
 from .moto_host import MotoHost
+from .org_audit import org_audit
+from .org_audit_results import OrgAuditSettings, Sweep
 from .report import Results, render
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,7 +63,9 @@ def run_reliability_suite() -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="fewer repeats and 100 accounts (a smoke run)")
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer repeats, 100 accounts in both org benches (a smoke run)"
+    )
     parser.add_argument("--skip-reliability", action="store_true", help="do not run the reliability tests")
     parser.add_argument("--output", default=str(ROOT / "bench" / "results.md"))
     parser.add_argument(
@@ -76,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
             "api_repeats": 1,
             "accounts": 100,
             "baseline_every": 2,
+            "org_audit": OrgAuditSettings(
+                members=100, sample=10, sweeps=(Sweep(latency_ms=30, accounts=40, concurrencies=(4, 16, 64)),)
+            ),
         }
         if args.quick
         else {
@@ -85,6 +92,14 @@ def main(argv: list[str] | None = None) -> int:
             "api_repeats": 3,
             "accounts": 1000,
             "baseline_every": 5,
+            "org_audit": OrgAuditSettings(
+                members=1000,
+                sample=50,
+                sweeps=(
+                    Sweep(latency_ms=30, accounts=300, concurrencies=(4, 8, 16, 32, 64)),
+                    Sweep(latency_ms=100, accounts=160, concurrencies=(4, 8, 16, 32, 64)),
+                ),
+            ),
         }
     )
 
@@ -107,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         org_result = org.organization(host, handler, settings["accounts"], settings["baseline_every"])
     finally:
         host.close()
+    org_audit_result = org_audit(settings["org_audit"])
     reliability = None if args.skip_reliability else run_reliability_suite()
     markdown = render(
         Results(
@@ -115,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
             cold=cold_result,
             warm=warm_result,
             org=org_result,
+            org_audit=org_audit_result,
             package=package.package_sizes(),
             reliability=reliability,
             settings=settings,
@@ -127,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         + org_result.isolation_failures
         + org_result.root_model_mismatches
         + [scenario.scenario for scenario in api_calls if not scenario.verdict_ok]
+        + [f"org-audit: {problem}" for problem in org_audit_result.failures]
     )
     if reliability is not None and not reliability["passed"]:
         failures.append(f"reliability suite: {reliability['outcome']}")
