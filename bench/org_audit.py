@@ -5,8 +5,11 @@ mixed root states (bench/org_audit_fleet.py), every AWS request answered after a
 Each audit is the real command, `rootkeys org-audit --json`, run through the CLI's entry point
 in a fresh interpreter (bench/org_audit_probe.py), so its peak memory is its own. Runs:
 - sequential: `--concurrency 1` over a sample of members;
-- baseline (same sample, same server): plain boto3, one account after another, the least an
-  audit must do: sts:AssumeRoot, then iam:ListAccessKeys with the session's credentials;
+- baseline (the same sample and server; at each other sweep latency, 20 of them): plain boto3,
+  one account after another, making the calls the audit makes (issue 10: "a plain boto3
+  sequential loop doing the same calls"): sts:AssumeRoot, then with the session's credentials
+  sts:GetCallerIdentity, iam:ListAccessKeys, iam:GetAccessKeyLastUsed for each key,
+  iam:ListSigningCertificates, iam:ListMFADevices and iam:GetLoginProfile;
 - sweep: a larger scope at several concurrencies, to see where more workers stop paying;
 - full: every account of the organization at the default concurrency.
 Every run is checked (bench/org_audit_checks.py): verdicts and key ids against the fleet, each
@@ -14,6 +17,7 @@ member's requests signed only by its own root session, suspended and denied memb
 no issued credential in the output, and the exit code.
 """
 
+import contextlib
 import json
 import subprocess
 import sys
@@ -43,6 +47,8 @@ from .org_host import BuiltOrganization, OrgHost
 ROOT = Path(__file__).resolve().parent.parent
 AUDIT_TASK_ARN = "arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials"
 MANAGEMENT_KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+# The baseline at another sweep latency: fewer accounts (it is sequential, so slow at high latency).
+SWEEP_BASELINE_ACCOUNTS = 20
 ORDINARY = {kind for kind in Kind if kind not in (Kind.SUSPENDED, Kind.ASSUME_ROOT_DENIED)}
 
 
@@ -136,35 +142,50 @@ class Bench:
         touched += [f"{s.account}: a root session was issued for an account not audited" for s in strays]
         self.problems["touched"] += [f"{label}: {problem}" for problem in touched]
 
-    def baseline(self, latency_ms: float, scope: list[str]) -> tuple[list[float], float]:
-        """Plain boto3, one account after another: AssumeRoot, then ListAccessKeys in the session.
-        Returns each account's wall time and the CPU seconds of them all."""
+    def baseline(self, latency_ms: float, scope: list[str]) -> tuple[list[float], float, int]:
+        """Plain boto3, one account after another, the audit's calls. Returns each account's wall
+        time, the CPU seconds and the API calls of them all."""
         self.host.set_latency(latency_ms / 1000)
         endpoint = {"endpoint_url": self.org.endpoint, "region_name": REGION}
         sts = boto3.client("sts", **endpoint, **MANAGEMENT_KEYS)
         durations = []
         cpu_s = 0.0
+        calls = 0
         for index, account in enumerate([scope[0], *scope]):
             cpu_started = time.process_time()
             started = time.perf_counter()
             credentials = sts.assume_root(
                 TargetPrincipal=account, TaskPolicyArn={"arn": AUDIT_TASK_ARN}, DurationSeconds=900
             )["Credentials"]
-            iam = boto3.client(
-                "iam",
-                **endpoint,
-                aws_access_key_id=credentials["AccessKeyId"],
-                aws_secret_access_key=credentials["SecretAccessKey"],
-                aws_session_token=credentials["SessionToken"],
-            )
-            keys = iam.list_access_keys()["AccessKeyMetadata"]
+            keys, made = _read_root_credentials_plainly(endpoint, credentials)
             elapsed = time.perf_counter() - started
             if index:  # the first account only warms the STS client, as the audit's is warm
                 durations.append(elapsed)
                 cpu_s += time.process_time() - cpu_started
+                calls += 1 + made
             if sorted(key["AccessKeyId"] for key in keys) != sorted(self.org.key_ids[account]):
                 self.problems["wrong_verdicts"].append(f"baseline: {account} listed other keys")
-        return durations, cpu_s
+        return durations, cpu_s, calls
+
+
+def _read_root_credentials_plainly(endpoint: dict[str, str], credentials: dict[str, Any]) -> tuple[list, int]:
+    """The audit's in-session calls with plain boto3 clients, no checks: the access keys, and how
+    many calls were made."""
+    session = {
+        "aws_access_key_id": credentials["AccessKeyId"],
+        "aws_secret_access_key": credentials["SecretAccessKey"],
+        "aws_session_token": credentials["SessionToken"],
+    }
+    boto3.client("sts", **endpoint, **session).get_caller_identity()
+    iam = boto3.client("iam", **endpoint, **session)
+    keys = iam.list_access_keys()["AccessKeyMetadata"]
+    for key in keys:
+        iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])
+    iam.list_signing_certificates()
+    iam.list_mfa_devices()
+    with contextlib.suppress(iam.exceptions.NoSuchEntityException):  # no console password
+        iam.get_login_profile()
+    return keys, 5 + len(keys)
 
 
 def client_setup_cpu_ms(rounds: int = 20) -> float:
@@ -202,7 +223,7 @@ def org_audit(settings: OrgAuditSettings) -> OrgAuditResult:
         sample = _spread(ordinary, settings.sample)
         latency = settings.latency_ms
         sequential = bench.audit("sequential", latency, 1, sample)
-        baseline, baseline_cpu_s = bench.baseline(latency, sample)
+        baseline, baseline_cpu_s, baseline_calls = bench.baseline(latency, sample)
         sweeps = [
             [
                 bench.audit(f"{sweep.latency_ms:g} ms, --concurrency {c}", sweep.latency_ms, c, scope)
@@ -212,6 +233,11 @@ def org_audit(settings: OrgAuditSettings) -> OrgAuditResult:
             for scope in [_spread(list(org.members), sweep.accounts)]
         ]
         full = bench.audit("full", latency, DEFAULT_CONCURRENCY, None)
+        sweep_baseline_rates = {latency: len(baseline) / sum(baseline)}
+        for sweep in settings.sweeps:
+            if sweep.latency_ms not in sweep_baseline_rates:
+                durations, _cpu, _calls = bench.baseline(sweep.latency_ms, sample[:SWEEP_BASELINE_ACCOUNTS])
+                sweep_baseline_rates[sweep.latency_ms] = len(durations) / sum(durations)
     finally:
         host.close()
     return OrgAuditResult(
@@ -219,9 +245,11 @@ def org_audit(settings: OrgAuditSettings) -> OrgAuditResult:
         kinds=Counter(plan.kind.value for plan in plans),
         baseline_durations=baseline,
         baseline_cpu_s=baseline_cpu_s,
+        baseline_calls=baseline_calls,
         client_setup_cpu_ms=client_setup_cpu_ms(),
         sequential=sequential,
         sweeps=sweeps,
         full=full,
+        sweep_baseline_rates=sweep_baseline_rates,
         **problems,
     )

@@ -65,6 +65,7 @@ class OrgAuditResult:
     kinds: Counter[str]
     baseline_durations: list[float]
     baseline_cpu_s: float
+    baseline_calls: int
     client_setup_cpu_ms: float
     sequential: AuditRun
     sweeps: list[list[AuditRun]]
@@ -73,10 +74,16 @@ class OrgAuditResult:
     cross_account: list[str] = field(default_factory=list)
     touched: list[str] = field(default_factory=list)  # suspended or denied members acted on
     leaks: list[str] = field(default_factory=list)
+    # Per sweep latency (ms): accounts/second of the same-calls sequential baseline at that latency.
+    sweep_baseline_rates: dict[float, float] = field(default_factory=dict)
 
     @property
     def baseline_rate(self) -> float:
         return len(self.baseline_durations) / sum(self.baseline_durations)
+
+    @property
+    def baseline_calls_per_account(self) -> float:
+        return self.baseline_calls / len(self.baseline_durations)
 
     @property
     def baseline_cpu_ms_per_account(self) -> float:

@@ -132,7 +132,7 @@ def test_knee_is_the_last_setting_before_more_workers_add_less_than_ten_percent(
 def result(**problems: list[str]) -> OrgAuditResult:
     settings = OrgAuditSettings(members=20, sample=2, sweeps=())
     return OrgAuditResult(
-        settings, Counter(), [1.0], 0.1, 5.0, run(1, 1.0), [[run(4, 1.0)]], run(16, 1.0), **problems
+        settings, Counter(), [1.0], 0.1, 6, 5.0, run(1, 1.0), [[run(4, 1.0)]], run(16, 1.0), **problems
     )
 
 

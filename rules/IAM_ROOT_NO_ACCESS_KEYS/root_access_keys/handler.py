@@ -89,7 +89,7 @@ class Handler:
                 budget.mark_recorded()
                 finding_status, finding_error = FINDINGS_OFF, None
                 if parameters.security_hub_findings:
-                    # Loaded only when findings are on: it pulls in the policy metadata and PyYAML.
+                    # Loaded only when findings are on: it reads the policy metadata (policy.json).
                     from .finding_publisher import publish_finding  # noqa: PLC0415
 
                     result = publish_finding(clients, scheduled, assessment, self.clock())
