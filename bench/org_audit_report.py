@@ -22,19 +22,28 @@ def busy_core_workers(run: AuditRun) -> float:
     return _worker_seconds_per_account(run) * 1000 / run.cpu_ms_per_account
 
 
+def _default_run(runs: list[AuditRun]) -> AuditRun | None:
+    return next((run for run in runs if run.concurrency == DEFAULT_CONCURRENCY), None)
+
+
+def _default_against_baseline(result: OrgAuditResult, runs: list[AuditRun]) -> tuple[AuditRun, float] | None:
+    """A sweep's run at the default concurrency and the same-calls baseline's rate at its latency."""
+    default, base = _default_run(runs), result.sweep_baseline_rates.get(runs[0].latency_ms)
+    return (default, base) if default and base else None
+
+
 def _other_latency_rows(result: OrgAuditResult) -> list[str]:
     """The default concurrency against the same-calls baseline at each other sweep latency."""
     lines = []
     for runs in result.sweeps:
-        latency = runs[0].latency_ms
-        default = next((run for run in runs if run.concurrency == DEFAULT_CONCURRENCY), None)
-        base = result.sweep_baseline_rates.get(latency)
-        if latency == result.settings.latency_ms or default is None or not base:
+        compared = _default_against_baseline(result, runs)
+        if runs[0].latency_ms == result.settings.latency_ms or compared is None:
             continue
+        default, base = compared
         speedup = ratio(default.audit_rate, base)
         lines.append(
-            f"| 7 | org-audit at {latency:g} ms per request (sweep, {default.accounts} accounts), "
-            f"--concurrency {DEFAULT_CONCURRENCY}, accounts/second once listed | "
+            f"| 7 | org-audit at {runs[0].latency_ms:g} ms per request (sweep, {default.accounts} "
+            f"accounts), --concurrency {DEFAULT_CONCURRENCY}, accounts/second once listed | "
             f"{default.audit_rate:.1f}/s | "
             f"{base:.1f}/s (the same calls, sequential, plain boto3) | {speedup:.2f}x | "
             f">= {THROUGHPUT_GOAL:g}x: {_met(speedup >= THROUGHPUT_GOAL)} |"
@@ -109,10 +118,11 @@ def _default_verdict(result: OrgAuditResult) -> list[str]:
     lines = []
     for runs in result.sweeps:
         best, at = knee(runs), max(runs, key=lambda run: run.audit_rate)
-        default = next((run for run in runs if run.concurrency == DEFAULT_CONCURRENCY), None)
+        default = _default_run(runs)
         share = f"{ratio(default.audit_rate, at.audit_rate):.0%}" if default else "not measured"
-        base = result.sweep_baseline_rates.get(runs[0].latency_ms)
-        if default and base:
+        compared = _default_against_baseline(result, runs)
+        if compared is not None:
+            default, base = compared
             speedup = ratio(default.audit_rate, base)
             lines.append(
                 f"- {runs[0].latency_ms:g} ms per request: the default {DEFAULT_CONCURRENCY} audits "

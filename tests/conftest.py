@@ -212,6 +212,17 @@ def write_reliability_tally(suite: str, counts: dict[str, int]) -> None:
 
 
 @pytest.fixture(scope="module")
+def root_model_server() -> Iterator[tuple[str, Any]]:
+    """moto's HTTP server on 127.0.0.1 (random port, one per test module) with the root-user
+    model installed: yields (endpoint, RootUserModel)."""
+    from rootkeys_dev.emulator import RootUserModel
+    from rootkeys_dev.local_aws import local_emulator
+
+    with local_emulator() as endpoint, RootUserModel().install() as model:
+        yield endpoint, model
+
+
+@pytest.fixture(scope="module")
 def org_server() -> Iterator[str]:
     """moto's HTTP server on 127.0.0.1 (random port), one per test module, for `org_emulator`."""
     from rootkeys_dev.local_aws import local_emulator

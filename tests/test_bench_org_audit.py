@@ -15,6 +15,7 @@ from bench.org_audit_checks import (
     verdict_mismatches,
 )
 from bench.org_audit_fleet import EXPECTED, Kind, plan_fleet
+from bench.org_audit_report import rows
 from bench.org_audit_results import RSS_GOAL_MB, AuditRun, OrgAuditResult, OrgAuditSettings, knee
 
 A, B, C = "111111111111", "222222222222", "333333333333"
@@ -146,3 +147,20 @@ def test_a_peak_rss_at_the_budget_fails_the_bench() -> None:
     heavy = result()
     heavy.sweeps[0][0].max_rss_kb = RSS_GOAL_MB * 1024
     assert heavy.failures == [f"peak RSS {RSS_GOAL_MB} MB"]
+
+
+def test_the_default_is_compared_with_the_same_calls_baseline_at_each_other_latency() -> None:
+    measured = result()
+    slow = [
+        AuditRun("sweep", 100.0, concurrency, 100, seconds, 0.0, 1.0, 1, 0, 0.0)
+        for concurrency, seconds in ((4, 20.0), (16, 10.0))
+    ]
+    measured.sweeps = [[run(16, 1.0)], slow]
+    measured.sweep_baseline_rates = {30.0: 1.0, 100.0: 0.5}
+    [row] = [line for line in rows(measured) if "at 100 ms per request" in line]
+    # 100 accounts in 10 s at the default against 0.5 accounts/s sequentially: 20x.
+    assert "| 10.0/s | 0.5/s (the same calls, sequential, plain boto3) | 20.00x | >= 10x: met |" in row
+    assert not [line for line in rows(measured) if "at 30 ms per request" in line]  # the main row covers it
+    measured.sweep_baseline_rates = {30.0: 1.0, 100.0: 5.0}
+    [row] = [line for line in rows(measured) if "at 100 ms per request" in line]
+    assert row.endswith("| 2.00x | >= 10x: NOT met |")

@@ -13,24 +13,19 @@ from collections.abc import Iterator
 import pytest
 from conftest import ACCOUNT_ID, make_event
 from moto.config.responses import ConfigResponse
-from moto.server import ThreadedMotoServer
 from root_access_keys import iam_evidence
 from root_access_keys.errors import AccountSummaryUnavailableError
 
 from rootkeys_dev.emulator import RootKey, RootState, RootUserModel
+from rootkeys_dev.local_aws import local_emulator
 
 pytestmark = pytest.mark.server
 
 
 @pytest.fixture(scope="module")
 def moto_server() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
+    with local_emulator() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import package  # noqa: E402
 
-from rootkeys_dev.emulator import RootKey, RootState, RootUserModel  # noqa: E402
+from rootkeys_dev.emulator import RootKey, RootState  # noqa: E402
 
 ACCOUNT_ID = "123456789012"
 # What the Lambda python3.12 runtime ships besides the standard library.
@@ -79,24 +79,6 @@ def runtime_dir(tmp_path_factory):
         source = origin.parent if origin.name == "__init__.py" else origin
         (directory / source.name).symlink_to(source)
     return directory
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint():
-    import logging
-
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    model = RootUserModel()
-    try:
-        with model.install():
-            host, port = server.get_host_and_port()
-            yield f"http://{host}:{port}", model
-    finally:
-        server.stop()
 
 
 def _child(zip_path, runtime_dir, endpoint, event, *, extra_env=None):
@@ -181,9 +163,9 @@ def test_trigger_zip_holds_only_the_trigger_module(artifacts):
     ids=["config-only", "with-security-hub-finding"],
 )
 def test_packaged_zip_evaluates_a_scheduled_event_in_a_clean_interpreter(
-    artifacts, runtime_dir, moto_endpoint, config_event, rule_parameters
+    artifacts, runtime_dir, root_model_server, config_event, rule_parameters
 ):
-    endpoint, model = moto_endpoint
+    endpoint, model = root_model_server
     model.set(ACCOUNT_ID, RootState(keys=[RootKey(active=True)]))
     outcome = _run_clean(
         artifacts["rule"], runtime_dir, endpoint, config_event(rule_parameters=rule_parameters)
@@ -215,8 +197,10 @@ def test_packaged_zip_evaluates_a_scheduled_event_in_a_clean_interpreter(
     )
 
 
-def test_packaged_zip_fails_closed_when_iam_is_denied(artifacts, runtime_dir, moto_endpoint, config_event):
-    endpoint, model = moto_endpoint
+def test_packaged_zip_fails_closed_when_iam_is_denied(
+    artifacts, runtime_dir, root_model_server, config_event
+):
+    endpoint, model = root_model_server
     model.set(ACCOUNT_ID, RootState(keys=[], denied_actions=frozenset({"GetAccountSummary"})))
     result = _child(
         artifacts["rule"], runtime_dir, endpoint, config_event(), extra_env={"AWS_MAX_ATTEMPTS": "1"}

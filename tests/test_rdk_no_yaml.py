@@ -7,7 +7,6 @@ must arrive in Security Hub with the policy's framework references.
 """
 
 import json
-import logging
 import os
 import shutil
 import subprocess
@@ -18,7 +17,6 @@ from pathlib import Path
 import boto3
 import pytest
 from conftest import ACCOUNT_ID, REGION, make_event
-from moto.server import ThreadedMotoServer
 from root_access_keys.metadata import (
     POLICY_FILE,
     POLICY_JSON,
@@ -28,7 +26,7 @@ from root_access_keys.metadata import (
     render_policy_json,
 )
 
-from rootkeys_dev.emulator import RootKey, RootState, RootUserModel
+from rootkeys_dev.emulator import RootKey, RootState
 from rootkeys_dev.lambda_runtime import RULE_DIR
 
 pytestmark = pytest.mark.server
@@ -69,20 +67,6 @@ print(json.dumps({
     "yaml_modules": sorted(m for m in sys.modules if m.split(".")[0] in ("yaml", "_yaml")),
 }))
 """
-
-
-@pytest.fixture(scope="module")
-def server():
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
-    model = RootUserModel()
-    try:
-        with model.install():
-            host, port = moto.get_host_and_port()
-            yield f"http://{host}:{port}", model
-    finally:
-        moto.stop()
 
 
 def _invoke_without_yaml(rule_dir: Path, endpoint: str) -> subprocess.CompletedProcess:
@@ -135,8 +119,8 @@ def test_the_rule_package_never_imports_yaml():
     assert importing == ["metadata.py"]
 
 
-def test_security_hub_finding_is_built_where_yaml_cannot_be_imported(server):
-    endpoint, model = server
+def test_security_hub_finding_is_built_where_yaml_cannot_be_imported(root_model_server):
+    endpoint, model = root_model_server
     _reset(endpoint)
     model.set(ACCOUNT_ID, RootState(keys=[RootKey(active=True)]))
 
@@ -153,10 +137,10 @@ def test_security_hub_finding_is_built_where_yaml_cannot_be_imported(server):
     assert finding["AwsAccountId"] == ACCOUNT_ID
 
 
-def test_without_policy_json_the_finding_fails_and_says_why(server, tmp_path):
+def test_without_policy_json_the_finding_fails_and_says_why(root_model_server, tmp_path):
     """The control: the same run from a rule folder without policy.json sends no finding, so the
     test above really depends on the file (and the evaluation is still recorded)."""
-    endpoint, model = server
+    endpoint, model = root_model_server
     _reset(endpoint)
     model.set(ACCOUNT_ID, RootState(keys=[RootKey(active=True)]))
     rule_copy = tmp_path / RULE_DIR.name

@@ -62,22 +62,6 @@ class PutLog:
         monkeypatch.setattr(ConfigResponse, "put_evaluations", put_evaluations)
 
 
-@pytest.fixture(scope="module")
-def server():
-    from moto.server import ThreadedMotoServer
-
-    from rootkeys_dev.emulator import RootUserModel
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    moto_server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto_server.start()
-    host, port = moto_server.get_host_and_port()
-    model = RootUserModel()
-    with model.install():
-        yield f"http://{host}:{port}", model
-    moto_server.stop()
-
-
 @pytest.fixture(scope="module", autouse=True)
 def tally_file():
     yield
@@ -85,8 +69,8 @@ def tally_file():
 
 
 @pytest.fixture
-def endpoint(server, monkeypatch):
-    url, model = server
+def endpoint(root_model_server, monkeypatch):
+    url, model = root_model_server
     request = urllib.request.Request(f"{url}/moto-api/reset", method="POST")
     with urllib.request.urlopen(request, timeout=30) as response:  # local moto server
         response.read()
