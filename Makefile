@@ -5,10 +5,11 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# The IaC scanners (make scan; tests/test_scan.py runs them too): checkov in its own venv, cfn-guard from npm.
+# The IaC scanners (make scan; tests/test_scan.py runs them too): checkov in its own venv, cfn-guard
+# from npm. The same npm install (tools/package.json) brings the AWS CDK CLI (make cdk-synth, tests/test_cdk.py).
 SCAN_VENV := .venv-scan
 SCAN_STAMP := $(SCAN_VENV)/.installed
-GUARD_STAMP := tools/node_modules/.installed
+NODE_TOOLS_STAMP := tools/node_modules/.installed
 
 .PHONY: help venv lint test test-unit test-rdk demo clean
 
@@ -45,7 +46,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test-unit: $(STAMP) $(SCAN_STAMP) $(GUARD_STAMP)
+test-unit: $(STAMP) $(SCAN_STAMP) $(NODE_TOOLS_STAMP)
 	$(VENV)/bin/pytest -n 2 $(PYTEST_ARGS)
 
 # rdk looks for rule folders in the directory it runs in.
@@ -112,12 +113,15 @@ config-rule-tags: $(STAMP)
 	@$(PY) scripts/config_rule_tags.py
 
 # --- CDK (issue 13) ---
-# cdk/app.py's two stacks, synthesized without the CDK CLI (jsii runs aws-cdk-lib on node) from the
-# zips `make package` just built, then linted. `cd cdk && cdk synth` does the same with the CLI.
+# cdk/app.py's two stacks, synthesized by the AWS CDK CLI (pinned in tools/package.json) from the zips
+# `make package` just built, offline (no notices, version check or telemetry), then linted. cdk.json
+# runs `python3 app.py`: the venv comes first on PATH so that is the venv's Python.
+CDK_OFFLINE := CDK_DISABLE_CLI_TELEMETRY=true CDK_DISABLE_VERSION_CHECK=true AWS_EC2_METADATA_DISABLED=true
 .PHONY: cdk-synth
-cdk-synth: package
+cdk-synth: package $(NODE_TOOLS_STAMP)
 	rm -rf build/cdk.out
-	cd cdk && CDK_OUTDIR=../build/cdk.out ../$(PY) app.py
+	cd cdk && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CDK_OFFLINE) ../tools/node_modules/.bin/cdk synth \
+		--no-notices --no-version-reporting --ci --quiet -o ../build/cdk.out
 	$(VENV)/bin/cfn-lint build/cdk.out/*.template.json
 
 # --- benchmarks (issue 6) ---
@@ -139,11 +143,11 @@ $(SCAN_STAMP): tools/checkov/requirements.txt
 	$(SCAN_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r tools/checkov/requirements.txt
 	@touch $(SCAN_STAMP)
 
-$(GUARD_STAMP): tools/package.json tools/package-lock.json
+$(NODE_TOOLS_STAMP): tools/package.json tools/package-lock.json
 	npm ci --prefix tools --no-audit --no-fund
-	@touch $(GUARD_STAMP)
+	@touch $(NODE_TOOLS_STAMP)
 
-scan: $(STAMP) $(SCAN_STAMP) $(GUARD_STAMP)
+scan: $(STAMP) $(SCAN_STAMP) $(NODE_TOOLS_STAMP)
 	$(PY) scripts/scan.py --checkov $(SCAN_VENV)/bin/checkov --tools tools
 
 clean:

@@ -26,6 +26,8 @@ os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 import aws_cdk as cdk  # noqa: E402
 import package  # noqa: E402
 from lint_and_schema import assert_cfn_lint_clean  # noqa: E402
+
+CDK_CLI = ROOT / "tools" / "node_modules" / ".bin" / "cdk"
 from root_access_keys import spec  # noqa: E402
 from rootkeys_cdk import ArtifactError, RootKeysOrganization, RootKeysSingleAccount  # noqa: E402
 from rootkeys_cdk.tags import deployment_tags  # noqa: E402
@@ -307,28 +309,31 @@ def test_a_missing_or_stale_zip_is_refused(build_dir, tmp_path):
         RootKeysSingleAccount(cdk.Stack(cdk.App(), "S"), "R", build_dir=tmp_path)
 
 
-def test_app_py_synthesizes_both_stacks_the_way_cdk_json_runs_it(build_dir, tmp_path):
+def test_the_cdk_cli_synthesizes_both_stacks_offline_from_cdk_json(build_dir, tmp_path):
+    """`cdk synth` (the CLI pinned in tools/package.json) runs cdk.json's app with `-c` context."""
     settings = json.loads((ROOT / "cdk" / "cdk.json").read_text())
     assert settings["app"] == "python3 app.py"
+    assert CDK_CLI.is_file(), f"{CDK_CLI} is missing: run `npm ci --prefix tools` (make test does)"
     environment = {
         **os.environ,
-        "CDK_OUTDIR": str(tmp_path),
-        # What `cdk synth -c key=value` hands the app; lists and objects arrive as JSON text.
-        "CDK_CONTEXT_JSON": json.dumps(
-            {
-                "rootkeys:buildDir": str(build_dir),
-                "rootkeys:memberOrganizationalUnitIds": json.dumps([OU]),
-                "rootkeys:organizationParameters": {"OrganizationId": ORGANIZATION_ID},
-            }
-        ),
+        # cdk.json's `python3` is this venv's; nothing may reach the network.
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "CDK_DISABLE_CLI_TELEMETRY": "true",
+        "CDK_DISABLE_VERSION_CHECK": "true",
+        "AWS_EC2_METADATA_DISABLED": "true",
     }
+    context = {
+        "rootkeys:buildDir": str(build_dir),
+        # `-c key=value` gives strings; the app reads lists and objects as JSON text.
+        "rootkeys:memberOrganizationalUnitIds": json.dumps([OU]),
+        "rootkeys:organizationParameters": json.dumps({"OrganizationId": ORGANIZATION_ID}),
+    }
+    command = [str(CDK_CLI), "synth", "--no-notices", "--no-version-reporting", "--ci", "--quiet"]
+    command += ["-o", str(tmp_path)]
+    for key, value in context.items():
+        command += ["-c", f"{key}={value}"]
     result = subprocess.run(
-        [sys.executable, "app.py"],
-        cwd=ROOT / "cdk",
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
+        command, cwd=ROOT / "cdk", env=environment, capture_output=True, text=True, check=False, timeout=300
     )
     assert result.returncode == 0, result.stderr[-3000:]
     single = json.loads((tmp_path / "RootKeysSingleAccount.template.json").read_text())
@@ -340,3 +345,4 @@ def test_app_py_synthesizes_both_stacks_the_way_cdk_json_runs_it(build_dir, tmp_
     assert organization["Parameters"]["OrganizationId"]["Default"] == ORGANIZATION_ID
     group = organization["Resources"]["MemberRoleStackSet"]["Properties"]["StackInstancesGroup"][0]
     assert group["DeploymentTargets"]["OrganizationalUnitIds"] == [OU]
+    assert_cfn_lint_clean(sorted(tmp_path.glob("*.template.json")))
