@@ -49,25 +49,6 @@ def _cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _remember_key_owners() -> None:
-    """moto finds the account of each request's access key by scanning every account's IAM backend
-    in every partition: with a thousand members that scan costs the server milliseconds per request,
-    CPU the benchmark's client then competes with on a small machine. Keys here are never deleted
-    and never looked up before they are issued, so the answer for a key can be remembered."""
-    from moto.iam import models  # noqa: PLC0415 - child process only
-
-    scan = models.get_account_id_from
-    owners: dict[str, str] = {}
-
-    def get_account_id_from(access_key: str) -> str:
-        owner = owners.get(access_key)
-        if owner is None:
-            owner = owners[access_key] = scan(access_key)
-        return owner
-
-    models.get_account_id_from = get_account_id_from
-
-
 class _Server:
     """Runs in the child: the model, the server and the answers to the parent's commands."""
 
@@ -77,7 +58,6 @@ class _Server:
         from rootkeys_dev.org_emulator import OrgRootModel  # noqa: PLC0415 - child process only
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log line per request
-        _remember_key_owners()
         self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.server.start()
         wsgi = self.server._server

@@ -70,7 +70,8 @@ from typing import Any
 
 from moto.core.responses import ActionResult, BaseResponse
 from moto.core.utils import get_service_model
-from moto.iam.models import iam_backends
+from moto.iam import models as iam_module
+from moto.iam.models import PARTITION_NAMES, iam_backends
 from moto.organizations import models as org_models
 from moto.sts.models import sts_backends
 from moto.sts.utils import random_session_token
@@ -246,6 +247,7 @@ class OrgRootModel:
         with ExitStack() as stack:
             stack.enter_context(self.roots.install())
             stack.enter_context(_accepting_iam_principal())
+            stack.enter_context(_remembering_key_owners())
             stack.enter_context(_patched_call_action(self))
             yield self
 
@@ -572,6 +574,33 @@ def _accepting_iam_principal() -> Iterator[None]:
     finally:
         for principals in added:
             principals.remove(IAM_PRINCIPAL)
+
+
+def _holds_key(account_id: str, access_key: str) -> bool:
+    account = iam_backends[account_id]
+    return any(access_key in account[partition].access_keys for partition in PARTITION_NAMES)
+
+
+@contextmanager
+def _remembering_key_owners() -> Iterator[None]:
+    """moto finds each request's account by scanning every account's IAM backend in every
+    partition: with a thousand members that costs milliseconds of server CPU per request. Remember
+    the account found for a key, and use it only while that account still holds the key, so the
+    answer is always the one the scan would give (keys are random, never in two accounts)."""
+    scan = iam_module.get_account_id_from
+    owners: dict[str, str] = {}
+
+    def get_account_id_from(access_key: str) -> str:
+        owner = owners.get(access_key)
+        if owner is None or not _holds_key(owner, access_key):
+            owner = owners[access_key] = scan(access_key)
+        return owner
+
+    iam_module.get_account_id_from = get_account_id_from
+    try:
+        yield
+    finally:
+        iam_module.get_account_id_from = scan
 
 
 @contextmanager
