@@ -32,19 +32,9 @@ from root_access_keys.metadata import (  # noqa: E402
 )
 
 
-def source_policy() -> Policy:
-    """The policy as policy.yaml (not the generated policy.json) says."""
-    return parse_policy(read_policy_yaml())
-
-
-def policy_json_text() -> str:
-    """What policy.json must hold."""
-    return render_policy_json(read_policy_yaml())
-
-
-def tags_json() -> str:
+def tags_json(policy: Policy) -> str:
     """parameters.json's "Tags" value: a JSON string of [{"Key", "Value"}]."""
-    return json.dumps(config_tags(source_policy()))
+    return json.dumps(config_tags(policy))
 
 
 def readme_table_block(readme: str) -> str:
@@ -53,10 +43,10 @@ def readme_table_block(readme: str) -> str:
     return readme[start : readme.index(TABLE_END, start)].strip("\n")
 
 
-def _write_readme(readme: str) -> str:
+def _write_readme(readme: str, table: str) -> str:
     start = readme.index(TABLE_START) + len(TABLE_START)
     end = readme.index(TABLE_END, start)
-    return readme[:start] + "\n" + frameworks_table(source_policy()) + "\n" + readme[end:]
+    return readme[:start] + "\n" + table + "\n" + readme[end:]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,7 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     try:
-        wanted_policy = policy_json_text()
+        document = read_policy_yaml()  # policy.yaml, not the generated policy.json
+        wanted_policy = render_policy_json(document)
+        policy = parse_policy(document)
     except PolicyMetadataError as error:
         sys.stderr.write(f"{error}\n")
         return 1
@@ -77,15 +69,16 @@ def main(argv: list[str] | None = None) -> int:
             POLICY_JSON.write_text(wanted_policy, encoding="utf-8")
     parameters = json.loads(PARAMETERS_JSON.read_text(encoding="utf-8"))
     readme = README.read_text(encoding="utf-8")
-    if parameters.get("Tags") != tags_json():
+    tags, table = tags_json(policy), frameworks_table(policy)
+    if parameters.get("Tags") != tags:
         stale.append(f"{PARAMETERS_JSON.relative_to(ROOT)} Tags")
         if args.write:
-            parameters["Tags"] = tags_json()
+            parameters["Tags"] = tags
             PARAMETERS_JSON.write_text(json.dumps(parameters, indent=2) + "\n", encoding="utf-8")
-    if readme_table_block(readme) != frameworks_table(source_policy()):
+    if readme_table_block(readme) != table:
         stale.append("README.md frameworks table")
         if args.write:
-            README.write_text(_write_readme(readme), encoding="utf-8")
+            README.write_text(_write_readme(readme, table), encoding="utf-8")
     if stale and not args.write:
         sys.stderr.write(f"Out of date with policy.yaml: {', '.join(stale)}. Run make policy-metadata\n")
         return 1
