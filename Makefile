@@ -21,7 +21,6 @@ help:
 	@echo "make package    build the Lambda zips and the deployable templates in build/"
 	@echo "make policy-metadata  regenerate policy.json, the rule tags and the README table from policy.yaml"
 	@echo "make rdk-parameters   repair the rule's parameters.json for rdk (e.g. after rdk modify)"
-	@echo "make rdk-tag-script   write build/rdk-tag-config-rule.sh (tags for rdk create-rule-template)"
 	@echo "make cfn-lint   lint templates/ and build/*.yaml"
 	@echo "make scan       checkov and cfn-guard (AWS Control Tower proactive controls) on the templates"
 	@echo "make deploy-parameters  parameters.json's Parameters as Key=Value words (--parameter-overrides, AWS CLI v1 and v2)"
@@ -87,14 +86,11 @@ cfn-lint: package
 # rdk-parameters repairs rules/IAM_ROOT_NO_ACCESS_KEYS/parameters.json after `rdk modify` (runtime,
 # description, CodeKey, remediation, SSMAutomation, tags) from spec.py, remediation/policies.json and
 # policy.yaml, keeping a valid frequency and parameter values; it first refreshes what rdk zips and
-# reads (policy.json, the runbook JSON). rdk-tag-script writes build/rdk-tag-config-rule.sh, which
-# tags the rule deployed from `rdk create-rule-template` (rdk's own tag script cannot run).
-.PHONY: rdk-parameters rdk-tag-script
+# reads (policy.json, the runbook JSON). A rule deployed from `rdk create-rule-template` gets its tags
+# from `make config-rule-tags RULE_NAME=IAM_ROOT_NO_ACCESS_KEYS` (rdk's own tag script cannot run).
+.PHONY: rdk-parameters
 rdk-parameters: policy-metadata runbooks
 	$(PY) scripts/rdk_parameters.py --write $(RDK_PARAMETERS_ARGS)
-
-rdk-tag-script: rdk-parameters
-	$(PY) scripts/rdk_tag_script.py
 
 # The Tags of parameters.json as the Key=Value words `aws cloudformation deploy --tags` takes.
 deploy-tags: $(PY)

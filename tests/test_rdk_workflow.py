@@ -2,10 +2,10 @@
 
 - `rdk create-rule-template --rules-only` gives the Config rule without a recorder, delivery channel
   or bucket (without the flag the stack fails where AWS Config is already on);
-- rdk's tag script cannot run with our tags; `make rdk-tag-script` writes one that does;
+- rdk's tag script cannot run with our tags; `make config-rule-tags` sets exactly the tags rdk would;
 - `rdk modify` damages parameters.json; `make rdk-parameters` repairs it.
 
-The shell scripts run under bash with a stand-in `aws` on PATH that records its arguments, so the
+rdk's tag script runs under bash with a stand-in `aws` on PATH that records its arguments, so the
 shell's own word splitting is what is checked; the arguments are then checked against botocore's
 model of config:TagResource (the AWS CLI derives its options from that model).
 """
@@ -22,7 +22,6 @@ from pathlib import Path
 import botocore.session
 import pytest
 from botocore import xform_name
-from botocore.validate import ParamValidator
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
@@ -30,8 +29,8 @@ RULE = "IAM_ROOT_NO_ACCESS_KEYS"
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
+import config_rule_tags  # noqa: E402
 import rdk_parameters  # noqa: E402
-import rdk_tag_script  # noqa: E402
 
 COMMITTED = (RULES / RULE / "parameters.json").read_text(encoding="utf-8")
 OUR_TAGS = json.loads(json.loads(COMMITTED)["Tags"])
@@ -150,10 +149,6 @@ def _tag_resource_options() -> set[str]:
     return {"--" + xform_name(name, "-") for name in members}
 
 
-def _options(argv: list[str]) -> list[str]:
-    return [word for word in argv if word.startswith("--")]
-
-
 def test_rdk_tag_script_cannot_tag_our_rule(workspace, tmp_path):
     """rdk 1.0.0's generated script, run as written: wrong option name, and our tags torn apart."""
     script = tmp_path / "rdk-tags.sh"
@@ -179,45 +174,10 @@ def test_rdk_tag_script_cannot_tag_our_rule(workspace, tmp_path):
     assert not all(re.fullmatch(r"Key=[^,]+,Value=.*", word) for word in tag_words)
 
 
-def test_our_tag_script_passes_every_tag_intact(tmp_path):
-    script = tmp_path / "tags.sh"
-    assert rdk_tag_script.main(["--output", str(script)]) == 0
-    describe, tag_call = _run_with_stand_in_aws(script, tmp_path, RULE_ARN)
-
-    assert describe[:2] == ["configservice", "describe-config-rules"]
-    assert describe[describe.index("--config-rule-names") + 1] == RULE
-    assert tag_call[:2] == ["configservice", "tag-resource"]
-    assert set(_options(tag_call)) == _tag_resource_options() == {"--resource-arn", "--tags"}
-    assert tag_call[tag_call.index("--resource-arn") + 1] == RULE_ARN
-    tags = json.loads(tag_call[tag_call.index("--tags") + 1])
-    assert tags == OUR_TAGS
-    assert len(tag_call) == 6  # configservice tag-resource --resource-arn ARN --tags JSON
-    # What the CLI sends must pass botocore's validation of the request.
-    model = botocore.session.get_session().get_service_model("config")
-    report = ParamValidator().validate(
-        {"ResourceArn": RULE_ARN, "Tags": tags}, model.operation_model("TagResource").input_shape
-    )
-    assert not report.has_errors(), report.generate_report()
-
-
-def test_tag_script_quotes_any_tag_text(tmp_path):
-    """A quote, a dollar sign or a backtick in a tag reaches the CLI as text, not shell syntax."""
-    tags = [{"Key": "Owner's team", "Value": "$(touch pwned) `id` a  b"}]
-    parameters = tmp_path / "parameters.json"
-    parameters.write_text(json.dumps({"Parameters": {}, "Tags": json.dumps(tags)}))
-    script = tmp_path / "tags.sh"
-    assert rdk_tag_script.main(["--parameters", str(parameters), "--output", str(script)]) == 0
-    _, tag_call = _run_with_stand_in_aws(script, tmp_path, RULE_ARN)
-    assert json.loads(tag_call[-1]) == tags
-    assert not (tmp_path / "pwned").exists()
-
-
-def test_tag_script_refuses_malformed_tags(tmp_path, capsys):
-    parameters = tmp_path / "parameters.json"
-    parameters.write_text(json.dumps({"Parameters": {}, "Tags": json.dumps([{"narwhal": "bacon"}])}))
-    assert rdk_tag_script.main(["--parameters", str(parameters), "--output", str(tmp_path / "t.sh")]) == 1
-    assert "Tags must be a list" in capsys.readouterr().err
-    assert not (tmp_path / "t.sh").exists()
+def test_config_rule_tags_sets_exactly_the_tags_rdk_would():
+    """The workaround for rdk's script: the tagging step applies the tags of the rule's parameters.json."""
+    assert config_rule_tags.desired_tags() == {tag["Key"]: tag["Value"] for tag in OUR_TAGS}
+    assert len(OUR_TAGS) == len({tag["Key"] for tag in OUR_TAGS})
 
 
 # --- rdk modify and make rdk-parameters ---
